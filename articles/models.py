@@ -1,0 +1,176 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from markdownx.models import MarkdownxField
+
+from .markdown import render_markdown
+from .reading import reading_time
+
+
+def unique_slug(model, text: str, max_length: int = 200) -> str:
+    """A slug for `text` that no row of `model` uses yet."""
+    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug, n = base[: max_length - len(suffix)] + suffix, n + 1
+    return slug
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    bio = models.TextField("short bio", blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text="The staff account that writes as this author.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Author, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("author_detail", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, max_length=100)
+        super().save(*args, **kwargs)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What readers, feeds, sitemaps and search may see: the one visibility rule.
+
+        A scheduled article becomes public the moment its publish date passes, with no
+        job to run: the date is compared on every query.
+        """
+        return self.filter(draft=False, publish_date__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(draft=False, publish_date__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(draft=True)
+
+    def newest_first(self):
+        return self.order_by("-publish_date", "-id")
+
+
+class Article(models.Model):
+    DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"
+
+    # The feed id: it never changes, whatever happens to the slug or the title.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=300)
+    subtitle = models.CharField(max_length=300, blank=True)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The address of the article: /articles/<slug>/. Changing it after publishing breaks links.",
+    )
+    description = models.TextField(
+        blank=True, help_text="The summary shown in lists and feeds, and the page's meta description."
+    )
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    body = MarkdownxField(blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    hero_image = models.ImageField(
+        upload_to="heroes/", blank=True, width_field="hero_width", height_field="hero_height"
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_image_url = models.URLField(
+        "hero image URL", max_length=500, blank=True, help_text="An external image, used when none is uploaded."
+    )
+    hero_image_alt = models.CharField("hero image alt text", max_length=300, blank=True)
+    cta = models.TextField(
+        "call to action", blank=True, help_text="Shown in a footer under the article. Empty: the site default."
+    )
+    read_time_override = models.PositiveSmallIntegerField(
+        "reading time (minutes)",
+        null=True,
+        blank=True,
+        help_text="Leave empty to compute it from the body (265 words a minute, plus time for images).",
+    )
+    read_time = models.PositiveSmallIntegerField(editable=False, default=1)
+    publish_date = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="The article goes public at this moment unless it is a draft. A future date schedules it.",
+    )
+    created_date = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+    draft = models.BooleanField(default=True, help_text="Drafts are never public, whatever their date.")
+    # Optimistic locking: a save based on an older version is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_date", "-id"]
+        indexes = [models.Index(fields=["draft", "-publish_date"], name="article_public_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title)
+        self.body_html = render_markdown(self.body)
+        self.read_time = self.read_time_override or reading_time(self.body)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("article_detail", kwargs={"slug": self.slug})
+
+    @property
+    def status(self) -> str:
+        if self.draft:
+            return self.DRAFT
+        return self.SCHEDULED if self.publish_date > timezone.now() else self.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.PUBLISHED
+
+    @property
+    def hero_src(self) -> str:
+        """The hero image's address: the uploaded file, else the external URL."""
+        return self.hero_image.url if self.hero_image else self.hero_image_url
+
+    @property
+    def call_to_action(self) -> str:
+        return self.cta or settings.DEFAULT_CTA

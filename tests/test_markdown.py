@@ -1,0 +1,77 @@
+"""Hostile Markdown is rendered harmless, everywhere it is shown."""
+
+import pytest
+
+from articles.markdown import render_markdown
+from tests.factories import make_article
+
+HOSTILE = """
+<script>alert('body')</script>
+
+<img src=x onerror="alert('img')">
+
+[click me](javascript:alert('link'))
+
+[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
+
+<a href="vbscript:msgbox(1)">vb</a>
+
+<iframe src="https://evil.example/"></iframe>
+
+<object data="x.swf"></object>
+
+<style>body{display:none}</style>
+
+<p style="color:red" onclick="alert('p')">styled</p>
+
+<svg onload="alert('svg')"><circle/></svg>
+"""
+
+
+def test_hostile_markup_is_removed():
+    html = render_markdown(HOSTILE)
+    lowered = html.lower()
+    for forbidden in ["<script", "onerror", "onclick", "onload", "javascript:", "vbscript:", "data:text",
+                      "<iframe", "<object", "<style", "style=", "<svg", "alert('body')"]:
+        assert forbidden not in lowered, forbidden
+    assert "styled" in html
+    assert "click me" in html
+
+
+def test_markdown_features_render():
+    html = render_markdown("## Heading\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n<b>code</b>\n```\n\n![Alt](/media/x.jpg)")
+    assert "<h2>Heading</h2>" in html
+    assert "<li>one</li>" in html
+    assert "<table>" in html
+    assert "&lt;b&gt;code&lt;/b&gt;" in html
+    assert 'alt="Alt"' in html and 'src="/media/x.jpg"' in html
+    assert 'loading="lazy"' in html
+
+
+def test_safe_links_keep_their_target():
+    html = render_markdown("[site](https://example.org/a?b=1) [mail](mailto:a@example.org) [rel](/articles/x/)")
+    assert 'href="https://example.org/a?b=1"' in html
+    assert 'href="mailto:a@example.org"' in html
+    assert 'href="/articles/x/"' in html
+
+
+@pytest.mark.django_db
+def test_article_page_shows_hostile_fields_escaped(client):
+    article = make_article(
+        title="<script>alert('title')</script>",
+        subtitle='"><img src=x onerror=alert(1)>',
+        description="<b>desc</b>",
+        cta="<script>alert('cta')</script>",
+        body=HOSTILE,
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page
+    assert "<img src=x onerror" not in page
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#x27;cta&#x27;)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_body_is_rendered_once_on_save_not_per_request():
+    article = make_article(body="*stored*")
+    assert article.body_html == "<p><em>stored</em></p>"

@@ -4,6 +4,8 @@ Every variable is documented in `.env.example`. Defaults are safe for local use;
 production sets DEBUG=False, SECRET_KEY, ALLOWED_HOSTS and, behind TLS, HTTPS=True.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -16,13 +18,30 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
 
-if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-do-not-use-in-production")
-else:
-    # No default: a production site must never run on a published key.
-    SECRET_KEY = env.str("SECRET_KEY", default="")
-    if len(SECRET_KEY) < 50:
-        raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters when DEBUG=False.")
+
+def installation_secret_key() -> str:
+    """A key generated once for this installation and kept beside the code, never a published one.
+
+    Set SECRET_KEY in the environment when several machines serve the site: they must share it.
+    """
+    path = BASE_DIR / ".secret_key"
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(64))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ImproperlyConfigured(f"Set SECRET_KEY: no key in the environment and {path} cannot be written ({error}).")
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    "insecure-local-development-key-do-not-use-in-production" if DEBUG else installation_secret_key()
+)
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters when DEBUG=False.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -100,10 +119,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "publication.storage.StaticFilesStorage"
         )
     },
 }
+# Without collectstatic, whitenoise still finds the files (unhashed) in static/.
+WHITENOISE_USE_FINDERS = True
 # Media files are served by Django itself unless a proxy or object store takes over.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 

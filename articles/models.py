@@ -9,6 +9,7 @@ from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
 from .reading import reading_time
+from .renditions import responsive_body_images
 
 
 def unique_slug(model, text: str, max_length: int = 200) -> str:
@@ -84,6 +85,12 @@ class ArticleQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-publish_date", "-id")
 
+    def search(self, query: str):
+        """Ranked matches for a reader's query, best first (see articles/search.py)."""
+        from .search import search_articles
+
+        return search_articles(self, query)
+
 
 class Article(models.Model):
     DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"
@@ -140,6 +147,8 @@ class Article(models.Model):
     class Meta:
         ordering = ["-publish_date", "-id"]
         indexes = [models.Index(fields=["draft", "-publish_date"], name="article_public_idx")]
+        # Editors and administrators hold it (articles/roles.py); contributors do not.
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
 
     def __str__(self):
         return self.title
@@ -147,7 +156,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
-        self.body_html = render_markdown(self.body)
+        # Uploaded body images become responsive <picture>s once, here, not per request.
+        self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
@@ -173,4 +183,8 @@ class Article(models.Model):
 
     @property
     def call_to_action(self) -> str:
-        return self.cta or settings.DEFAULT_CTA
+        return self.cta or current_publication().default_cta
+
+
+# The publication's settings record lives in its own module; imported here so Django sees the model.
+from .publication_settings import PublicationSettings, current as current_publication  # noqa: E402,F401

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "markdownx",
+    "reversion",
     "articles",
 ]
 
@@ -161,6 +162,8 @@ ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=10)
 FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+# How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
+PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 
 LOGGING = {
     "version": 1,

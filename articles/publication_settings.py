@@ -1,0 +1,76 @@
+"""What every page shares about the publication, editable in the admin without a deploy.
+
+One record (pk 1), read through the cache; saving it clears the cache. Values left empty
+fall back to the SITE_NAME / SITE_TAGLINE / DEFAULT_CTA settings.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+
+CACHE_KEY = "masthead:publication-settings"
+# Bounded so that per-process caches (locmem with several workers) catch up on their own.
+CACHE_SECONDS = 60
+
+
+def validate_links(text: str) -> None:
+    check = URLValidator(schemes=["http", "https"])
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                check(line.strip())
+            except ValidationError:
+                raise ValidationError(f"Line {number}: {line.strip()!r} is not an http(s) address.") from None
+
+
+class PublicationSettings(models.Model):
+    name = models.CharField("publication name", max_length=200, blank=True)
+    tagline = models.CharField(max_length=300, blank=True)
+    cta_text = models.TextField(
+        "default call to action", blank=True, help_text="Shown under articles that have no call to action of their own."
+    )
+    cta_link = models.URLField("call to action link", max_length=500, blank=True)
+    social_links = models.TextField(
+        blank=True, validators=[validate_links], help_text="One profile address per line (Mastodon, Bluesky, GitHub…)."
+    )
+    logo = models.ImageField(upload_to="brand/", blank=True)
+    logo_alt = models.CharField("logo alt text", max_length=200, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "publication settings"
+
+    def __str__(self):
+        return "Publication settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one record
+        super().save(*args, **kwargs)
+        cache.delete(CACHE_KEY)
+
+    @property
+    def site_name(self) -> str:
+        return self.name or settings.SITE_NAME
+
+    @property
+    def site_tagline(self) -> str:
+        return self.tagline or settings.SITE_TAGLINE
+
+    @property
+    def default_cta(self) -> str:
+        return self.cta_text or settings.DEFAULT_CTA
+
+    @property
+    def social_link_list(self) -> list[str]:
+        return [line.strip() for line in self.social_links.splitlines() if line.strip()]
+
+
+def current() -> PublicationSettings:
+    """The settings record (unsaved defaults when none exists), cached."""
+    record = cache.get(CACHE_KEY)
+    if record is None:
+        record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings(pk=1)
+        cache.set(CACHE_KEY, record, CACHE_SECONDS)
+    return record

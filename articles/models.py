@@ -153,12 +153,19 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def prepare_for_save(self):
+        """Set the derived fields; save() and the bulk importer (which bypasses save()) both call it."""
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
+        # Browsers send textareas with CRLF; one line ending keeps export and import lossless.
+        if "\r" in (self.body or ""):
+            self.body = self.body.replace("\r\n", "\n").replace("\r", "\n")
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
+
+    def save(self, *args, **kwargs):
+        self.prepare_for_save()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
         super().save(*args, **kwargs)

@@ -1,10 +1,19 @@
+"""The readers' pages. Each list paginates and runs a fixed number of SQL queries."""
+
+import datetime as dt
+
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
-from .models import Article, Author
+from .models import Article, Author, Tag
+
+RELATED_ARTICLES = 3
+MONTHS_PER_PAGE = 60
 
 
 class PublishedArticlesMixin:
@@ -14,32 +23,116 @@ class PublishedArticlesMixin:
         return Article.objects.published().select_related("author").newest_first()
 
 
-class ArticleListView(PublishedArticlesMixin, ListView):
-    template_name = "articles/article_list.html"
+class ArticlePageMixin(PublishedArticlesMixin):
+    """A paginated list of published articles."""
+
     context_object_name = "articles"
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
+
+
+class ArticleListView(ArticlePageMixin, ListView):
+    template_name = "articles/article_list.html"
 
 
 class ArticleDetailView(PublishedArticlesMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("tags")
 
-class AuthorDetailView(ListView):
+    def get_context_data(self, **kwargs):
+        article = self.object
+        published = Article.objects.published().select_related("author")
+        tag_ids = [tag.id for tag in article.tags.all()]
+        related = (
+            published.filter(tags__in=tag_ids)
+            .exclude(pk=article.pk)
+            .annotate(shared_tags=Count("tags"))
+            .order_by("-shared_tags", "-publish_date", "-id")[:RELATED_ARTICLES]
+            if tag_ids
+            else []
+        )
+        same_date = Q(publish_date=article.publish_date)
+        older = published.filter(Q(publish_date__lt=article.publish_date) | same_date & Q(id__lt=article.id))
+        newer = published.filter(Q(publish_date__gt=article.publish_date) | same_date & Q(id__gt=article.id))
+        return super().get_context_data(
+            related_articles=list(related),
+            previous_article=older.order_by("-publish_date", "-id").first(),
+            next_article=newer.order_by("publish_date", "id").first(),
+            **kwargs,
+        )
+
+
+class AuthorDetailView(ArticlePageMixin, ListView):
     template_name = "articles/author_detail.html"
-    context_object_name = "articles"
-
-    def get_paginate_by(self, queryset):
-        return settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(author=self.author).select_related("author").newest_first()
+        return super().get_queryset().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+
+class TagDetailView(ArticlePageMixin, ListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class ArchiveIndexView(ListView):
+    """Months that have published articles, newest first, with how many each has."""
+
+    template_name = "articles/archive_index.html"
+    context_object_name = "months"
+    paginate_by = MONTHS_PER_PAGE
+
+    def get_queryset(self):
+        return (
+            Article.objects.published()
+            .annotate(month=TruncMonth("publish_date"))
+            .values("month")
+            .annotate(count=Count("id"))
+            .order_by("-month")
+        )
+
+
+class MonthArchiveView(ArticlePageMixin, ListView):
+    template_name = "articles/archive_month.html"
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs["month"]
+        if not 1 <= month <= 12 or not dt.MINYEAR < year < dt.MAXYEAR:
+            raise Http404("No such month.")
+        self.month = dt.date(year, month, 1)
+        return super().get_queryset().filter(publish_date__year=year, publish_date__month=month)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(month=self.month, **kwargs)
+
+
+class SearchView(ArticlePageMixin, ListView):
+    template_name = "articles/search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()
+        return super().get_queryset().search(self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
 
 
 def healthz(request):

@@ -3,19 +3,37 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
-from articles import editor, views
-from articles.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
+from articles import editor, preview, sitemaps, views
+from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope, feed_stylesheet
+from articles.jsonfeed import json_feed
 
 urlpatterns = [
     # The markdownx editor's endpoints, staff only (see articles/editor.py).
     path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), editor.markdownify, name="markdownx_markdownify"),
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload_image, name="markdownx_upload"),
     path("admin/", admin.site.urls),
+    # A signed, expiring preview link of a draft, for readers without an account (articles/preview.py).
+    path("preview/<str:token>/", preview.shared_preview, name="article_share_preview"),
     path("", views.ArticleListView.as_view(), name="article_list"),
     path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
     path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
-    path("feed/", LatestArticlesFeed(), name="feed_rss"),
-    path("feed/atom/", LatestArticlesAtomFeed(), name="feed_atom"),
+    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path("archive/", views.ArchiveIndexView.as_view(), name="archive_index"),
+    path("archive/<int:year>/<int:month>/", views.MonthArchiveView.as_view(), name="archive_month"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
+    path("feed/", ArticlesFeed(FeedScope.SITE), name="feed_rss"),
+    path("feed/atom/", ArticlesAtomFeed(FeedScope.SITE), name="feed_atom"),
+    path("feed.json", json_feed, {"scope_kind": FeedScope.SITE}, name="feed_json"),
+    path("feed/style.xsl", feed_stylesheet, name="feed_stylesheet"),
+    path("authors/<str:slug>/feed/", ArticlesFeed(FeedScope.AUTHOR), name="author_feed_rss"),
+    path("authors/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.AUTHOR), name="author_feed_atom"),
+    path("authors/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.AUTHOR}, name="author_feed_json"),
+    path("tags/<str:slug>/feed/", ArticlesFeed(FeedScope.TAG), name="tag_feed_rss"),
+    path("tags/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.TAG), name="tag_feed_atom"),
+    path("tags/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.TAG}, name="tag_feed_json"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

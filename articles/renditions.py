@@ -1,0 +1,167 @@
+"""Responsive images: smaller copies of uploaded images, made once with Pillow and stored.
+
+An uploaded image (a hero or an image in a body) gets renditions at a few widths, in WebP
+and in its own format, under names derived from the source's name and the width, so they
+are made the first time they are needed and found again every time after. External image
+URLs are used as they are: Masthead does not fetch other people's images.
+"""
+
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageOps
+
+WIDTHS = (480, 960, 1600)
+FOLDER = "renditions"
+# Formats Pillow re-encodes well. GIFs (often animated) and anything else are left as uploaded.
+ORIGINAL_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+QUALITY = {"JPEG": 82, "WEBP": 80}
+CACHE_SECONDS = 24 * 3600
+MISSING_CACHE_SECONDS = 60  # a missing source may be uploaded soon: look again shortly
+
+# How wide an image is drawn: the article measure on wide screens, the viewport less padding on phones.
+ARTICLE_SIZES = "(min-width: 46rem) 42.5rem, calc(100vw - 2.5rem)"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ResponsiveImage:
+    """Everything a page needs to draw one image: `src`, `srcset`s per format, intrinsic size."""
+
+    src: str
+    width: int
+    height: int
+    srcset: str
+    webp_srcset: str
+    largest_url: str
+
+
+def rendition_name(source_name: str, width: int, extension: str) -> str:
+    """Deterministic: the same source and width always give the same name."""
+    path = PurePosixPath(source_name)
+    folder = path.parent.as_posix().replace("/", "-")
+    return f"{FOLDER}/{folder}/{path.stem}-{width}w.{extension}"
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    image.save(buffer, format=fmt, quality=QUALITY.get(fmt, 90), optimize=True)
+    return buffer.getvalue()
+
+
+def responsive_image(source_name: str) -> ResponsiveImage | None:
+    """Renditions of a stored image, made on first use; None when it is missing or not re-encodable.
+
+    The answer is cached, so a page draws its images without touching storage once they exist.
+    """
+    key = f"renditions:{source_name}"
+    found = cache.get(key)
+    if found is None:
+        found = _make_renditions(source_name) or False
+        cache.set(key, found, CACHE_SECONDS if found else MISSING_CACHE_SECONDS)
+    return found or None
+
+
+def _make_renditions(source_name: str) -> ResponsiveImage | None:
+    if not source_name or not default_storage.exists(source_name):
+        return None
+    try:
+        with default_storage.open(source_name, "rb") as file:
+            image = Image.open(io.BytesIO(file.read()))
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    fmt = image.format
+    if fmt not in ORIGINAL_FORMATS:
+        return None
+    image = ImageOps.exif_transpose(image)
+    width, height = image.size
+    widths = [w for w in WIDTHS if w < width] + [width]
+    candidates = {"orig": [], "webp": []}
+    for w in widths:
+        h = max(1, round(height * w / width))
+        resized = None
+        for kind, out_fmt in (("orig", fmt), ("webp", "WEBP")):
+            if w == width and out_fmt == fmt:
+                # The original itself is the largest candidate in its own format.
+                candidates[kind].append(Candidate(default_storage.url(source_name), w, h))
+                continue
+            name = rendition_name(source_name, w, ORIGINAL_FORMATS[out_fmt])
+            if not default_storage.exists(name):
+                if resized is None:
+                    resized = image if w == width else image.resize((w, h), Image.Resampling.LANCZOS)
+                default_storage.save(name, ContentFile(_encode(resized, out_fmt)))
+            candidates[kind].append(Candidate(default_storage.url(name), w, h))
+    default = next((c for c in candidates["orig"] if c.width >= 960), candidates["orig"][-1])
+    return ResponsiveImage(
+        src=default.url,
+        width=width,
+        height=height,
+        srcset=", ".join(f"{c.url} {c.width}w" for c in candidates["orig"]),
+        webp_srcset=", ".join(f"{c.url} {c.width}w" for c in candidates["webp"]),
+        largest_url=candidates["orig"][-1].url,
+    )
+
+
+def storage_name_for_url(url: str) -> str | None:
+    """The storage name of an uploaded file given its media URL; None for any other URL."""
+    prefix = settings.MEDIA_URL
+    if not url.startswith(prefix):
+        return None
+    name = unquote(url[len(prefix):])
+    if not name or ".." in PurePosixPath(name).parts or name.startswith("/"):
+        return None
+    return name
+
+
+def picture_html(
+    image: ResponsiveImage, *, alt: str, sizes: str, css_class: str = "", lazy: bool = True, title: str = ""
+) -> str:
+    """A <picture> with a WebP source and an <img> that keeps its box while loading."""
+    loading = ' loading="lazy" decoding="async"' if lazy else ' fetchpriority="high" decoding="async"'
+    class_attr = f' class="{html.escape(css_class)}"' if css_class else ""
+    class_attr += f' title="{html.escape(title)}"' if title else ""
+    return (
+        f'<picture><source type="image/webp" srcset="{html.escape(image.webp_srcset)}" sizes="{html.escape(sizes)}">'
+        f'<img{class_attr} src="{html.escape(image.src)}" srcset="{html.escape(image.srcset)}" '
+        f'sizes="{html.escape(sizes)}" width="{image.width}" height="{image.height}" '
+        f'alt="{html.escape(alt)}"{loading}></picture>'
+    )
+
+
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+def responsive_body_images(body_html: str) -> str:
+    """Turn uploaded images in rendered, sanitised body HTML into responsive <picture>s.
+
+    Runs once when an article is saved (not per request). Only images whose `src` is one of
+    our uploads and that Pillow can re-encode are rewritten; every other image stays as it is.
+    """
+
+    def rewrite(match: re.Match) -> str:
+        attributes = {name.lower(): html.unescape(value) for name, value in ATTRIBUTE.findall(match.group(0))}
+        name = storage_name_for_url(attributes.get("src", ""))
+        image = responsive_image(name) if name else None
+        if image is None:
+            return match.group(0)
+        return picture_html(image, alt=attributes.get("alt", ""), sizes=ARTICLE_SIZES, title=attributes.get("title", ""))
+
+    return IMG_TAG.sub(rewrite, body_html)

@@ -1,0 +1,99 @@
+"""The 1200×630 image shown when an article without a hero image is shared.
+
+Drawn once with Pillow (the title and the site's name) and stored under a name derived
+from both, so a new title or site name gives a new image and an unchanged one is reused.
+"""
+
+import hashlib
+import io
+import textwrap
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw, ImageFont
+
+SIZE = (1200, 630)
+FOLDER = "share"
+BACKGROUND = (29, 53, 87)
+TEXT = (253, 252, 250)
+ACCENT = (244, 165, 130)
+# Fonts Debian ships (fonts-dejavu-core comes with Chromium); Pillow's own font otherwise.
+FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+)
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+
+
+def share_image_name(title: str, site_name: str) -> str:
+    digest = hashlib.sha256(f"{site_name}\n{title}".encode()).hexdigest()[:32]
+    return f"{FOLDER}/{digest}.png"
+
+
+def _font(size: int, text: str):
+    wide = any(ord(ch) > 0x2E80 for ch in text)
+    for path in (*CJK_FONT_FILES, *FONT_FILES) if wide else FONT_FILES:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size)
+
+
+def _wrap(title: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> list[str]:
+    """Greedy wrapping by measured width; text without spaces (CJK) wraps by character."""
+    words = title.split() if " " in title.strip() else list(title)
+    joiner = " " if " " in title.strip() else ""
+    lines, line = [], ""
+    for word in words:
+        trial = f"{line}{joiner}{word}" if line else word
+        if draw.textlength(trial, font=font) <= max_width:
+            line = trial
+        else:
+            if line:
+                lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def draw_share_image(title: str, site_name: str) -> bytes:
+    image = Image.new("RGB", SIZE, BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    margin = 80
+    draw.rectangle((0, 0, 24, SIZE[1]), fill=ACCENT)
+    for size in (72, 60, 50, 42):
+        font = _font(size, title)
+        lines = _wrap(title, font, SIZE[0] - 2 * margin, draw)
+        if len(lines) <= 4:
+            break
+    if len(lines) > 4:
+        lines = lines[:4]
+        lines[-1] = textwrap.shorten(lines[-1] + " …", width=max(10, len(lines[-1])), placeholder=" …")
+    y = margin
+    for line in lines:
+        draw.text((margin, y), line, font=font, fill=TEXT)
+        y += int(size * 1.2)
+    site_font = _font(36, site_name)
+    draw.text((margin, SIZE[1] - margin - 36), site_name, font=site_font, fill=ACCENT)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def share_image_url(title: str, site_name: str) -> str:
+    """The stored share image's URL for this title, drawing and storing it the first time."""
+    name = share_image_name(title, site_name)
+    key = f"share-image:{name}"
+    url = cache.get(key)
+    if url is None:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(draw_share_image(title, site_name)))
+        url = default_storage.url(name)
+        cache.set(key, url, 24 * 3600)
+    return url

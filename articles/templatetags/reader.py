@@ -1,0 +1,81 @@
+"""Template helpers for the readers' pages: responsive heroes, share images, JSON-LD."""
+
+import json
+
+from django import template
+from django.utils.html import _json_script_escapes, format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+
+from ..renditions import picture_html, responsive_image
+from ..share_images import share_image_url
+
+register = template.Library()
+
+# How wide a hero is drawn in each place (CSS in static/css/site.css decides the same widths).
+SIZES = {
+    "article": "(min-width: 46rem) 42.5rem, calc(100vw - 2.5rem)",
+    "featured": "(min-width: 72rem) 69.5rem, calc(100vw - 2.5rem)",
+    "card": "(min-width: 72rem) 27rem, (min-width: 48rem) 38vw, calc(100vw - 2.5rem)",
+}
+
+
+def _absolute(site_url: str, url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else f"{site_url}{url}"
+
+
+@register.simple_tag
+def hero_image(article, place="article", lazy=True, alt=None):
+    """The article's hero: responsive renditions of an upload, an external URL as it is."""
+    alt = article.hero_image_alt if alt is None else alt
+    css_class = "hero"
+    if article.hero_image:
+        image = responsive_image(article.hero_image.name)
+        if image is not None:
+            return mark_safe(picture_html(image, alt=alt, sizes=SIZES[place], css_class=css_class, lazy=lazy))
+    if not article.hero_src:
+        return ""
+    size = (
+        format_html(' width="{}" height="{}"', article.hero_width, article.hero_height)
+        if article.hero_image and article.hero_width
+        else ""
+    )
+    loading = mark_safe(' loading="lazy" decoding="async"' if lazy else ' fetchpriority="high" decoding="async"')
+    return format_html(
+        '<img class="{}" src="{}" alt="{}"{}{}>', css_class, article.hero_src, alt, size, loading
+    )
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, article):
+    """(absolute URL, width, height) of the image shown when the article is shared."""
+    site_url = context["site_url"]
+    if article.hero_image:
+        image = responsive_image(article.hero_image.name)
+        if image is not None:
+            return _absolute(site_url, image.largest_url), image.width, image.height
+    if article.hero_image_url:
+        return article.hero_image_url, None, None
+    return _absolute(site_url, share_image_url(article.title, context["site_name"])), 1200, 630
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article, image_url):
+    """A schema.org Article as JSON-LD: data, not script, so a strict CSP allows it."""
+    site_url = context["site_url"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.description or article.subtitle,
+        "image": [image_url],
+        "datePublished": localtime(article.publish_date).isoformat(),
+        "dateModified": localtime(article.updated).isoformat(),
+        "author": [
+            {"@type": "Person", "name": article.author.name, "url": site_url + article.author.get_absolute_url()}
+        ],
+        "publisher": {"@type": "Organization", "name": context["site_name"], "url": site_url + "/"},
+        "mainEntityOfPage": site_url + article.get_absolute_url(),
+    }
+    text = json.dumps(data, ensure_ascii=False).translate(_json_script_escapes)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')

@@ -1,55 +1,506 @@
+"""Feeds: RSS 2.0 and Atom 1.0 (Django's syndication framework), for the site, an author or a tag.
+
+Every item is the whole article with absolute URLs, the hero image first and the call to
+action last; its id is the article's UUID, so an edited or renamed article never comes back
+as new. Every feed answers conditional requests from one aggregate query (see `Freshness`)
+and is cached briefly, never past the moment the next scheduled article goes live.
+The JSON Feed siblings (articles/jsonfeed.py) share `FeedScope` and `FeedEntry`.
+"""
+
+import hashlib
+import math
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from functools import cached_property
+from html import escape as html_escape
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.db.models import Count, Max, Min, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import feedgenerator, timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.utils.html import escape
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
-from .models import Article
+from .models import Article, Author, Tag
+
+# Bump when the feeds' markup changes, so validators (ETags) change with it.
+FEED_MARKUP_VERSION = 1
+
+# XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/U+FFFF; C1 controls are
+# "discouraged". None of them carries meaning in an article, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-class LatestArticlesFeed(Feed):
-    """RSS 2.0: the newest public articles."""
+def xml_text(value) -> str:
+    """`value` as text that any XML 1.0 (and JSON) consumer accepts."""
+    return _NOT_XML.sub("", str(value or ""))
 
-    description_template = None
 
-    def title(self):
-        return settings.SITE_NAME
+# Attributes holding one URL, and `srcset`, which holds a list of "URL descriptor" pairs.
+_URL_ATTRIBUTES = {"href", "src", "cite", "poster", "action", "longdesc"}
 
-    def description(self):
-        return settings.SITE_TAGLINE
 
-    def link(self):
-        return reverse("article_list")
+class _AbsoluteURLs(HTMLParser):
+    """Re-emits HTML with every URL-bearing attribute resolved against a base URL.
 
-    def feed_url(self):
-        return reverse("feed_rss")
+    Text, entities and tag structure pass through untouched; only attribute values are
+    rewritten (and re-escaped), so odd but valid input cannot be mangled the way a regular
+    expression would mangle it.
+    """
 
-    def items(self):
-        return Article.objects.published().select_related("author").newest_first()[: settings.FEED_ITEMS]
+    def __init__(self, base_url: str):
+        super().__init__(convert_charrefs=False)
+        self.base_url, self.out = base_url, []
 
-    def item_title(self, item):
-        return item.title
+    def _resolve(self, url: str) -> str | None:
+        try:
+            return urljoin(self.base_url, url.strip())
+        except ValueError:  # e.g. a malformed IPv6 host: drop the attribute rather than fail the feed
+            return None
 
-    def item_description(self, item):
-        return item.description or item.subtitle
+    def _srcset(self, value: str) -> str | None:
+        candidates = []
+        for candidate in value.split(","):
+            url, _, descriptor = candidate.strip().partition(" ")
+            if url:
+                resolved = self._resolve(url)
+                if resolved is None:
+                    return None
+                candidates.append(f"{resolved} {descriptor.strip()}".strip())
+        return ", ".join(candidates)
 
-    def item_author_name(self, item):
-        return item.author.name
+    def _tag(self, tag, attrs, close):
+        parts = [tag]
+        for name, value in attrs:
+            if value is not None and name in _URL_ATTRIBUTES:
+                value = self._resolve(value)
+            elif value is not None and name == "srcset":
+                value = self._srcset(value)
+            if value is None and name in _URL_ATTRIBUTES | {"srcset"}:
+                continue
+            parts.append(name if value is None else f'{name}="{html_escape(value, quote=True)}"')
+        return "<" + " ".join(parts) + close
 
-    def item_pubdate(self, item):
-        return item.publish_date
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self._tag(tag, attrs, ">"))
 
-    def item_updateddate(self, item):
-        return max(item.updated, item.publish_date)
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self._tag(tag, attrs, " />"))
 
-    def item_guid(self, item):
-        return item.uuid.urn
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+    # Comments, declarations and processing instructions have no place in feed content.
+
+
+def absolute_urls(html: str, base_url: str) -> str:
+    """`html` with every link, image and srcset URL made absolute against `base_url`."""
+    parser = _AbsoluteURLs(base_url)
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.out)
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    url: str
+    mime_type: str
+    length: int | None  # bytes, when known (uploaded files)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One article as every feed format shows it: plain text fields, absolute URLs."""
+
+    id: str
+    url: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    updated: datetime
+    author_name: str
+    author_url: str
+    tags: tuple[str, ...]
+    image: FeedImage | None
+
+
+def _hero_image(article: Article, absolute) -> FeedImage | None:
+    src = article.hero_src
+    if not src:
+        return None
+    url = absolute(src)
+    mime_type, _ = mimetypes.guess_type(urlsplit(url).path)
+    if not mime_type or not mime_type.startswith("image/"):
+        return None  # an enclosure without a known type misleads readers; the image is still in the content
+    length = None
+    if article.hero_image:
+        try:
+            length = article.hero_image.size
+        except (OSError, ValueError):  # the file went missing from storage
+            length = None
+    return FeedImage(url=url, mime_type=mime_type, length=length)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What validators and cache lifetimes are computed from: one aggregate query."""
+
+    count: int
+    last_modified: datetime | None
+    next_due: datetime | None
+
+    def max_age(self) -> int:
+        """Seconds a cache may keep the feed: short, and never past the next scheduled article."""
+        max_age = settings.FEED_MAX_AGE
+        if self.next_due is not None:
+            max_age = min(max_age, math.ceil((self.next_due - timezone.now()).total_seconds()))
+        return max(0, max_age)
+
+
+class FeedScope:
+    """Which articles a feed carries: the whole site, one author's or one tag's."""
+
+    SITE, AUTHOR, TAG = "site", "author", "tag"
+    URL_NAMES = {
+        SITE: {"rss": "feed_rss", "atom": "feed_atom", "json": "feed_json"},
+        AUTHOR: {"rss": "author_feed_rss", "atom": "author_feed_atom", "json": "author_feed_json"},
+        TAG: {"rss": "tag_feed_rss", "atom": "tag_feed_atom", "json": "tag_feed_json"},
+    }
+
+    def __init__(self, request: HttpRequest, kind: str, subject: Author | Tag | None = None):
+        self.request, self.kind, self.subject = request, kind, subject
+
+    @classmethod
+    def resolve(cls, request: HttpRequest, kind: str, slug: str | None = None) -> "FeedScope":
+        """The scope named by a URL; 404 for an unknown author or tag."""
+        if kind == cls.AUTHOR:
+            return cls(request, kind, get_object_or_404(Author, slug=slug))
+        if kind == cls.TAG:
+            return cls(request, kind, get_object_or_404(Tag, slug=slug))
+        return cls(request, cls.SITE)
+
+    def absolute(self, url: str) -> str:
+        return self.request.build_absolute_uri(url)
+
+    def _scoped(self, queryset):
+        if self.kind == self.AUTHOR:
+            return queryset.filter(author=self.subject)
+        if self.kind == self.TAG:
+            return queryset.filter(tags=self.subject)
+        return queryset
+
+    # What the feed says about itself.
+
+    @property
+    def title(self) -> str:
+        if self.kind == self.SITE:
+            return xml_text(settings.SITE_NAME)
+        label = "Articles by" if self.kind == self.AUTHOR else "Articles tagged"
+        return xml_text(f"{settings.SITE_NAME}: {label} {self.subject.name}")
+
+    @property
+    def description(self) -> str:
+        if self.kind == self.AUTHOR and self.subject.bio:
+            return xml_text(self.subject.bio)
+        if self.kind == self.TAG:
+            return xml_text(f"The newest articles tagged {self.subject.name} on {settings.SITE_NAME}.")
+        return xml_text(settings.SITE_TAGLINE) or self.title
+
+    @property
+    def home_url(self) -> str:
+        """The HTML page this feed mirrors."""
+        if self.kind == self.AUTHOR:
+            return self.absolute(self.subject.get_absolute_url())
+        if self.kind == self.TAG:
+            try:
+                return self.absolute(reverse("tag_detail", kwargs={"slug": self.subject.slug}))
+            except NoReverseMatch:  # no tag pages on this site: the front page stands in
+                pass
+        return self.absolute(reverse("article_list"))
+
+    def feed_url(self, fmt: str) -> str:
+        kwargs = {"slug": self.subject.slug} if self.subject is not None else {}
+        return self.absolute(reverse(self.URL_NAMES[self.kind][fmt], kwargs=kwargs))
+
+    @property
+    def icon_url(self) -> str | None:
+        return self.absolute(settings.FEED_ICON_URL) if settings.FEED_ICON_URL else None
+
+    # What the feed carries.
+
+    @cached_property
+    def freshness(self) -> Freshness:
+        published = Article.objects.published().values("pk")
+        stats = self._scoped(Article.objects.all()).aggregate(
+            count=Count("pk", filter=Q(pk__in=published)),
+            live=Max("publish_date", filter=Q(pk__in=published)),
+            # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
+            touched=Max("updated"),
+            next_due=Min("publish_date", filter=Q(pk__in=Article.objects.scheduled().values("pk"))),
+        )
+        stamps = [stamp for stamp in (stats["live"], stats["touched"]) if stamp is not None]
+        return Freshness(count=stats["count"], last_modified=max(stamps, default=None), next_due=stats["next_due"])
+
+    def etag(self, fmt: str) -> str:
+        fresh = self.freshness
+        parts = (
+            FEED_MARKUP_VERSION,
+            fmt,
+            self.kind,
+            self.request.scheme,
+            self.request.get_host(),
+            self.subject and (self.subject.pk, self.subject.slug, self.subject.name, getattr(self.subject, "bio", "")),
+            fresh.count,
+            fresh.last_modified and fresh.last_modified.isoformat(),
+            settings.FEED_ITEMS,
+            settings.SITE_NAME,
+            settings.SITE_TAGLINE,
+            settings.DEFAULT_CTA,
+            settings.FEED_ICON_URL,
+            settings.LANGUAGE_CODE,
+        )
+        return '"%s"' % hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    def entries(self) -> list[FeedEntry]:
+        """The newest published articles in scope: two queries whatever their number."""
+        articles = (
+            self._scoped(Article.objects.published())
+            .select_related("author")
+            .prefetch_related("tags")
+            .newest_first()[: settings.FEED_ITEMS]
+        )
+        return [self._entry(article) for article in articles]
+
+    def _entry(self, article: Article) -> FeedEntry:
+        url = self.absolute(article.get_absolute_url())
+        content = render_to_string(
+            "feeds/entry_content.html",
+            {"article": article, "body_html": article.body_html, "hero_src": article.hero_src},
+        )
+        return FeedEntry(
+            id=article.uuid.urn,
+            url=url,
+            title=xml_text(article.title),
+            summary=xml_text(article.description or article.subtitle),
+            content_html=xml_text(absolute_urls(content, url)),
+            published=article.publish_date,
+            updated=max(article.updated, article.publish_date),
+            author_name=xml_text(article.author.name),
+            author_url=self.absolute(article.author.get_absolute_url()),
+            tags=tuple(xml_text(tag.name) for tag in article.tags.all()),
+            image=_hero_image(article, self.absolute),
+        )
+
+
+def conditional_feed_response(request: HttpRequest, scope: FeedScope, fmt: str, render_feed) -> HttpResponse:
+    """304 when the client's copy is current, else `render_feed()`; validators and max-age on both."""
+    fresh = scope.freshness
+    etag = scope.etag(fmt)
+    last_modified = int(fresh.last_modified.timestamp()) if fresh.last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = render_feed()
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.headers["Last-Modified"] = http_date(last_modified)
+    else:
+        response.headers.pop("Last-Modified", None)
+    patch_cache_control(response, public=True, max_age=fresh.max_age())
+    return response
+
+
+# RSS and Atom generators: Django's, plus full content, the hero image and the feed's icon.
+
+
+class RssFeedGenerator(feedgenerator.Rss201rev2Feed):
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+
+    def latest_post_date(self):
+        return self.feed["last_modified"] or super().latest_post_date()
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.feed["icon_url"]:
+            handler.startElement("image", {})
+            handler.addQuickElement("url", self.feed["icon_url"])
+            handler.addQuickElement("title", self.feed["title"])
+            handler.addQuickElement("link", self.feed["link"])
+            handler.endElement("image")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content_html"])
+        image = item["image"]
+        if image:
+            # RSS requires a length; 0 is the RSS Advisory Board's "unknown".
+            attrs = {"url": image.url, "type": image.mime_type, "length": str(image.length or 0)}
+            handler.addQuickElement("enclosure", "", attrs)
+
+
+class AtomFeedGenerator(feedgenerator.Atom1Feed):
+    def write(self, outfile, encoding):
+        # Django's Atom1Feed ignores stylesheets: write the processing instruction before the root.
+        handler = feedgenerator.SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def latest_post_date(self):
+        return self.feed["last_modified"] or super().latest_post_date()
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.feed["icon_url"]:
+            handler.addQuickElement("icon", self.feed["icon_url"])
+            handler.addQuickElement("logo", self.feed["icon_url"])
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        image = item["image"]
+        if image:
+            attrs = {"rel": "enclosure", "href": image.url, "type": image.mime_type}
+            if image.length:
+                attrs["length"] = str(image.length)
+            handler.addQuickElement("link", "", attrs)
+
+
+# The epoch stands in for "never updated" so an empty feed's dates are stable.
+EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+
+
+class ArticlesFeed(Feed):
+    """RSS 2.0 of the newest public articles in a scope (the site, an author, a tag)."""
+
+    feed_type = RssFeedGenerator
+    format = "rss"
+
+    def __init__(self, scope_kind: str = FeedScope.SITE):
+        self.scope_kind = scope_kind
+
+    @method_decorator(require_safe)
+    def __call__(self, request, slug=None):
+        scope = FeedScope.resolve(request, self.scope_kind, slug)
+        return conditional_feed_response(request, scope, self.format, lambda: self.render(scope, request))
+
+    def render(self, scope: FeedScope, request: HttpRequest) -> HttpResponse:
+        feed = self.get_feed(scope, request)
+        content_type = feed.content_type
+        if "text/html" in request.headers.get("Accept", ""):
+            # A browser: generic XML makes it apply the XSL stylesheet instead of downloading the file.
+            content_type = "application/xml; charset=utf-8"
+        response = HttpResponse(content_type=content_type)
+        patch_vary_headers(response, ["Accept"])
+        feed.write(response, "utf-8")
+        return response
+
+    # The feed.
+
+    def title(self, scope):
+        return scope.title
+
+    def description(self, scope):
+        return scope.description
+
+    subtitle = description
+
+    def link(self, scope):
+        return scope.home_url
+
+    def feed_url(self, scope):
+        return scope.feed_url(self.format)
+
+    def feed_guid(self, scope):
+        return scope.feed_url(self.format)
+
+    def stylesheets(self, scope):
+        return [feedgenerator.Stylesheet(reverse("feed_stylesheet"), mimetype="text/xsl")]
+
+    def feed_extra_kwargs(self, scope):
+        return {"icon_url": scope.icon_url, "last_modified": scope.freshness.last_modified or EPOCH}
+
+    # Its items.
+
+    def items(self, scope):
+        return scope.entries()
+
+    def item_title(self, entry):
+        # RSS readers treat titles as HTML (Django escapes them for that reason, see #6533).
+        return escape(entry.title)
+
+    def item_description(self, entry):
+        # The summary is plain text; escaped, no reader can take it for markup.
+        return escape(entry.summary)
+
+    def item_link(self, entry):
+        return entry.url
+
+    def item_guid(self, entry):
+        return entry.id
 
     item_guid_is_permalink = False
 
+    def item_pubdate(self, entry):
+        return entry.published
 
-class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = Atom1Feed
-    subtitle = LatestArticlesFeed.description
+    def item_updateddate(self, entry):
+        return entry.updated
 
-    def feed_url(self):
-        return reverse("feed_atom")
+    def item_author_name(self, entry):
+        return entry.author_name
+
+    def item_author_link(self, entry):
+        return entry.author_url
+
+    def item_categories(self, entry):
+        return entry.tags
+
+    def item_extra_kwargs(self, entry):
+        return {"content_html": entry.content_html, "image": entry.image}
+
+
+class ArticlesAtomFeed(ArticlesFeed):
+    """Atom 1.0 of the same articles."""
+
+    feed_type = AtomFeedGenerator
+    format = "atom"
+
+    def item_title(self, entry):
+        return entry.title  # Atom titles are declared text: no second escaping
+
+
+def feed_stylesheet(request):
+    """The XSL that turns a feed into a readable page when someone opens it in a browser.
+
+    A template rather than a static file so it can point at the (hashed) static CSS.
+    """
+    response = render(request, "feeds/feed.xsl", content_type="text/xsl; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

@@ -160,6 +160,10 @@ DEFAULT_CTA = env.str(
 )
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=10)
 FEED_ITEMS = env.int("FEED_ITEMS", default=20)
+# Seconds feed readers and proxies may keep a feed (capped at the next scheduled article).
+FEED_MAX_AGE = env.int("FEED_MAX_AGE", default=300)
+# The feeds' icon/logo (absolute URL or a path on this site); empty: none.
+FEED_ICON_URL = env.str("FEED_ICON_URL", default="")
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).

@@ -1,7 +1,8 @@
 """The markdownx editor's two endpoints, for logged-in staff only.
 
 django-markdownx's own views have no permission check, do not sanitise, and trust the
-browser's file name and content type; these replace them.
+browser's file name and content type; these replace them. Body images go through the same
+validation as hero images (articles.images) and are stored at full size.
 """
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_POST
 
-from .images import store_image
+from .images import check_size, store_image
 from .markdown import render_markdown
 
 
@@ -26,10 +27,8 @@ def upload_image(request):
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"image": ["No image was sent."]}, status=400)
-    if upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
-        limit = settings.IMAGE_UPLOAD_MAX_BYTES / 1e6
-        return JsonResponse({"image": [f"The image is over the {limit:.0f} MB limit."]}, status=400)
     try:
+        check_size(upload.size)  # before reading it into memory
         name = store_image(upload.read(), settings.MARKDOWNX_MEDIA_PATH)
     except ValidationError as error:
         return JsonResponse({"image": error.messages}, status=400)

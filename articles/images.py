@@ -72,11 +72,16 @@ def _without_location(data: bytes, image_format: str) -> bytes:
         return output.getvalue()
 
 
+def check_size(size: int) -> None:
+    """Callers holding an upload check its size before reading it into memory."""
+    limit = settings.IMAGE_UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ValidationError(f"The image is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+
+
 def check_image(data: bytes) -> CheckedImage:
     """Return the image's facts (and its bytes, location data removed), or raise ValidationError."""
-    limit = settings.IMAGE_UPLOAD_MAX_BYTES
-    if len(data) > limit:
-        raise ValidationError(f"The image is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+    check_size(len(data))
     if not data:
         raise ValidationError("The image file is empty.")
     if _looks_like_svg(data):
@@ -96,7 +101,11 @@ def check_image(data: bytes) -> CheckedImage:
         data = _without_location(data, found)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError):
+    except Image.DecompressionBombError:  # Pillow's own, far higher limit, reached while opening
+        raise ValidationError(
+            f"The image has too many pixels; the limit is {settings.IMAGE_MAX_PIXELS:,} pixels."
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(f"The file is not an image Masthead can read: {ACCEPTED}.") from None
     return CheckedImage(data=data, format=found, width=width, height=height)
 

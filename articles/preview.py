@@ -1,0 +1,50 @@
+"""Drafts and scheduled articles rendered exactly as readers will see them, never public.
+
+Staff open a preview from the admin; a signed, expiring link (django.core.signing) shows the
+same preview to someone without an account. A preview is never cached nor indexed, and once
+the article is published its preview links lead to the live page.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from .models import Article
+
+SALT = "masthead.preview"
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SALT)
+
+
+def share_token(article: Article) -> str:
+    # The uuid never changes, so a link survives a slug change.
+    return _signer().sign(str(article.uuid))
+
+
+def share_url(article: Article) -> str:
+    return reverse("article_share_preview", kwargs={"token": share_token(article)})
+
+
+def render_preview(request, article: Article):
+    """The reader's template with the preview banner; or the live page once it is public."""
+    if article.is_public:
+        return redirect(article.get_absolute_url())
+    response = TemplateResponse(request, "articles/article_detail.html", {"article": article, "preview": True})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+def shared_preview(request, token: str):
+    try:
+        article_uuid = _signer().unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
+    except signing.BadSignature:  # tampered or expired (SignatureExpired is a BadSignature)
+        raise Http404("This preview link is not valid or has expired.") from None
+    article = get_object_or_404(Article.objects.select_related("author"), uuid=article_uuid)
+    return render_preview(request, article)

@@ -15,7 +15,7 @@ register = template.Library()
 # How wide a hero is drawn in each place (CSS in static/css/site.css decides the same widths).
 SIZES = {
     "article": "(min-width: 46rem) 42.5rem, calc(100vw - 2.5rem)",
-    "featured": "(min-width: 72rem) 69.5rem, calc(100vw - 2.5rem)",
+    "featured": "(min-width: 72rem) 40rem, (min-width: 48rem) 58vw, calc(100vw - 2.5rem)",
     "card": "(min-width: 72rem) 27rem, (min-width: 48rem) 38vw, calc(100vw - 2.5rem)",
 }
 

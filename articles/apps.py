@@ -15,3 +15,5 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         # Keep the role groups' permissions in step with the models after every migrate.
         post_migrate.connect(_sync_roles, sender=self)
+        # Saving content makes cached pages stale, in every process (web or management command).
+        from . import cache  # noqa: F401

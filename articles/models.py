@@ -91,6 +91,21 @@ class ArticleQuerySet(models.QuerySet):
 
         return search_articles(self, query)
 
+    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) here.
+    def update(self, **kwargs):
+        from .cache import content_changed
+
+        rows = super().update(**kwargs)
+        content_changed(self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .cache import content_changed
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        content_changed(self.db)
+        return created
+
 
 class Article(models.Model):
     DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"

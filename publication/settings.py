@@ -4,16 +4,24 @@ Every variable is documented in `.env.example`. Defaults are safe for local use;
 production sets DEBUG=False, SECRET_KEY, ALLOWED_HOSTS and, behind TLS, HTTPS=True.
 """
 
+import importlib.util
+import logging
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
+
+from publication.environment import StrictEnv, invalid
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# Strict: a value that does not parse stops start-up with a message naming the variable.
+env = StrictEnv()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -62,7 +70,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "publication.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached page is served without touching them.
+    "articles.cache.ReaderCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,11 +102,32 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Persistent connections, checked before reuse so a restarted database server costs no error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3; a database that does not answer fails fast instead of hanging a worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://masthead")}
+if "redis" in CACHES["default"]["BACKEND"]:
+    # Django's built-in Redis cache (not django-redis), where a dead server is a miss.
+    CACHES["default"]["BACKEND"] = "publication.rediscache.ResilientRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        **{k.lower(): v for k, v in CACHES["default"].get("OPTIONS", {}).items()},
+    }
+# Reader pages from the shared cache (articles/cache.py): the longest a page is kept (0: off),
+# and how long browsers and CDNs may keep one. Both are capped at the next scheduled article.
+READER_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+READER_CACHE_MAX_AGE = env.int("PAGE_MAX_AGE", default=60)
+READER_CACHE_ALIAS = "default"
+# Saving or deleting a row of these apps' models makes every cached page stale.
+CACHE_INVALIDATING_APPS = ["articles"]
+# Paths never served from the page cache (static files never reach it: whitenoise comes first).
+READER_CACHE_EXCLUDE = ["/admin/", "/healthz", "/media/"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,6 +160,26 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Media files are served by Django itself unless a proxy or object store takes over.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Uploads in an S3-compatible object store when a bucket is named (pip install 'masthead[s3]').
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    if not (importlib.util.find_spec("storages") and importlib.util.find_spec("boto3")):
+        raise invalid("S3_BUCKET", S3_BUCKET, "the S3 store needs django-storages: pip install 'masthead[s3]'")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": env.str("S3_CUSTOM_DOMAIN", default="") or None,
+            # Public-read objects with plain URLs: pages are cached, signed URLs would expire.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    SERVE_MEDIA = False
 
 # Behind TLS (directly or through a proxy): redirect, HSTS, secure cookies.
 HTTPS = env.bool("HTTPS", default=False)
@@ -143,6 +195,27 @@ if env.bool("BEHIND_PROXY", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (publication/middleware.py): scripts and styles only
+# from files of this site, never inline; images also from any HTTPS address (external hero
+# images, an object store) and data: URLs (the admin's icons).
+_media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "://" in MEDIA_URL else ""
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' https: data: {_media_origin}".strip(),
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self' https:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    + (["upgrade-insecure-requests"] if HTTPS else [])
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 # django-markdownx: the live preview goes through Masthead's own renderer and sanitiser.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_markdown"
@@ -176,3 +249,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Start-up checks: a value that parses but makes no sense stops the site here, with its name.
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise invalid("TIME_ZONE", TIME_ZONE, "use a tz database name such as UTC or Europe/Paris") from _error
+if LANGUAGE_CODE.lower() not in LANG_INFO and LANGUAGE_CODE.split("-")[0].lower() not in LANG_INFO:
+    raise invalid("LANGUAGE_CODE", LANGUAGE_CODE, "use a language code such as en-us or fr")
+if not isinstance(logging.getLevelName(LOGGING["root"]["level"].upper()), int):
+    raise invalid("LOG_LEVEL", LOGGING["root"]["level"], "use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+LOGGING["root"]["level"] = LOGGING["root"]["level"].upper()
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not urlsplit(_origin).scheme or not urlsplit(_origin).netloc:
+        raise invalid("CSRF_TRUSTED_ORIGINS", _origin, "each origin is a scheme and host, e.g. https://news.example.org")
+if SITE_URL and (urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc):
+    raise invalid("SITE_URL", SITE_URL, "use the site's address, e.g. https://news.example.org")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise invalid("ALLOWED_HOSTS", "", "name the hosts this site answers to when DEBUG=False")
+for _name, _minimum in {
+    "ARTICLES_PER_PAGE": 1,
+    "FEED_ITEMS": 1,
+    "IMAGE_UPLOAD_MAX_BYTES": 1,
+    "IMAGE_MAX_PIXELS": 1,
+    "CONN_MAX_AGE": 0,
+    "PAGE_CACHE_SECONDS": 0,
+    "PAGE_MAX_AGE": 0,
+    "SECURE_HSTS_SECONDS": 0,
+}.items():
+    _value = env.int(_name, default=_minimum)
+    if _value < _minimum:
+        raise invalid(_name, _value, f"expected a whole number of at least {_minimum}")

@@ -6,6 +6,7 @@ from django.views.static import serve
 from articles import editor, preview, sitemaps, views
 from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope, feed_stylesheet
 from articles.jsonfeed import json_feed
+from publication import health
 
 urlpatterns = [
     # The markdownx editor's endpoints, staff only (see articles/editor.py).
@@ -34,7 +35,7 @@ urlpatterns = [
     path("tags/<str:slug>/feed/", ArticlesFeed(FeedScope.TAG), name="tag_feed_rss"),
     path("tags/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.TAG), name="tag_feed_atom"),
     path("tags/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.TAG}, name="tag_feed_json"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 if settings.SERVE_MEDIA:

@@ -153,7 +153,7 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
         return can_publish(request.user)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["read_time", "created_date", "updated", "quality_panel", "preview_links"]
+        fields = ["status_label", "read_time", "created_date", "updated", "quality_panel", "preview_links"]
         if not can_publish(request.user):
             fields += PUBLISHING_FIELDS  # not in the form at all: a forged value is ignored
         return fields
@@ -169,6 +169,7 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
             ("Reading time and dates", {"fields": ["read_time_override", "read_time", "created_date", "updated"]}),
         ]
         if obj is not None:
+            fieldsets[2][1]["fields"].insert(0, "status_label")
             fieldsets.insert(1, ("Preview", {"fields": ["preview_links"]}))
             fieldsets.insert(-1, ("Quality checks", {"fields": ["quality_panel"], "classes": ["quality"]}))
         return fieldsets

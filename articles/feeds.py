@@ -34,6 +34,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from .models import Article, Author, Tag
+from .publication_settings import current as current_publication
 
 # Bump when the feeds' markup changes, so validators (ETags) change with it.
 FEED_MARKUP_VERSION = 1
@@ -204,6 +205,11 @@ class FeedScope:
     def absolute(self, url: str) -> str:
         return self.request.build_absolute_uri(url)
 
+    @cached_property
+    def publication(self):
+        """The publication's name, tagline, default call to action and logo (editable in the admin)."""
+        return current_publication()
+
     def _scoped(self, queryset):
         if self.kind == self.AUTHOR:
             return queryset.filter(author=self.subject)
@@ -215,18 +221,19 @@ class FeedScope:
 
     @property
     def title(self) -> str:
+        site_name = self.publication.site_name
         if self.kind == self.SITE:
-            return xml_text(settings.SITE_NAME)
+            return xml_text(site_name)
         label = "Articles by" if self.kind == self.AUTHOR else "Articles tagged"
-        return xml_text(f"{settings.SITE_NAME}: {label} {self.subject.name}")
+        return xml_text(f"{site_name}: {label} {self.subject.name}")
 
     @property
     def description(self) -> str:
         if self.kind == self.AUTHOR and self.subject.bio:
             return xml_text(self.subject.bio)
         if self.kind == self.TAG:
-            return xml_text(f"The newest articles tagged {self.subject.name} on {settings.SITE_NAME}.")
-        return xml_text(settings.SITE_TAGLINE) or self.title
+            return xml_text(f"The newest articles tagged {self.subject.name} on {self.publication.site_name}.")
+        return xml_text(self.publication.site_tagline) or self.title
 
     @property
     def home_url(self) -> str:
@@ -246,7 +253,11 @@ class FeedScope:
 
     @property
     def icon_url(self) -> str | None:
-        return self.absolute(settings.FEED_ICON_URL) if settings.FEED_ICON_URL else None
+        """FEED_ICON_URL, else the publication's logo, else none."""
+        if settings.FEED_ICON_URL:
+            return self.absolute(settings.FEED_ICON_URL)
+        logo = self.publication.logo
+        return self.absolute(logo.url) if logo else None
 
     # What the feed carries.
 
@@ -275,11 +286,12 @@ class FeedScope:
             fresh.count,
             fresh.last_modified and fresh.last_modified.isoformat(),
             settings.FEED_ITEMS,
-            settings.SITE_NAME,
-            settings.SITE_TAGLINE,
-            settings.DEFAULT_CTA,
             settings.FEED_ICON_URL,
             settings.LANGUAGE_CODE,
+            self.publication.site_name,
+            self.publication.site_tagline,
+            self.publication.default_cta,
+            self.publication.logo.name,
         )
         return '"%s"' % hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

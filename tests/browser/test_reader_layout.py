@@ -1,0 +1,52 @@
+"""The article page in a real Chromium, at phone and desktop widths."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from tests.factories import image_bytes, make_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_WORD = "Supercalifragilisticexpialidocious" * 3
+
+
+@pytest.fixture
+def article():
+    default_storage.save("heroes/layout.jpg", ContentFile(image_bytes(size=(1600, 900))))
+    body = (
+        "Intro paragraph.\n\n"
+        f"A very long unbreakable word: {LONG_WORD}.\n\n"
+        "```\n" + "code " * 60 + "\n```\n\n"
+        "| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| " + " | ".join(["wide cell content"] * 6) + " |\n"
+    )
+    return make_article("A Layout Test", hero_image="heroes/layout.jpg", hero_image_alt="Hero", body=body, tags=["One"])
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_horizontal_scroll(page, live_server, article, width):
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(live_server.url + article.get_absolute_url())
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_hero_keeps_its_box_while_loading(page, live_server, article, width):
+    """Before any image byte arrives, the hero already has its final height (no layout shift)."""
+    page.set_viewport_size({"width": width, "height": 844})
+    # Hold every image request: the page lays out as it would while images are still loading.
+    page.route("**/media/**", lambda route: None)
+    page.goto(live_server.url + article.get_absolute_url(), wait_until="domcontentloaded")
+    box = page.evaluate(
+        """() => {
+            const img = document.querySelector('img.hero');
+            const r = img.getBoundingClientRect();
+            return {width: r.width, height: r.height, complete: img.complete, natural: img.naturalWidth,
+                    ratio: getComputedStyle(img).aspectRatio};
+        }"""
+    )
+    assert box["natural"] == 0  # really not loaded yet
+    assert box["width"] > 0
+    assert box["height"] == pytest.approx(box["width"] * 900 / 1600, abs=1.5)
+    assert "1600" in box["ratio"] and "900" in box["ratio"]

@@ -206,12 +206,14 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
 
     def _apply(self, request, queryset, verb: str, **changes):
         count = 0
-        for article in queryset.select_for_update():
-            for name, value in changes.items():
-                setattr(article, name, value(article) if callable(value) else value)
-            article.version += 1  # open change forms now hold an older version
-            article.save()
-            count += 1
+        with transaction.atomic():
+            chosen = list(queryset.values_list("pk", flat=True))  # the list's query may be DISTINCT
+            for article in Article.objects.select_for_update().filter(pk__in=chosen):
+                for name, value in changes.items():
+                    setattr(article, name, value(article) if callable(value) else value)
+                article.version += 1  # open change forms now hold an older version
+                article.save()
+                count += 1
         self.message_user(request, f"{verb} {count} article(s).", messages.SUCCESS)
 
     @admin.action(description="Publish now", permissions=["publish"])

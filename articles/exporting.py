@@ -18,6 +18,8 @@ gives the same bytes:
 """
 
 import datetime as dt
+import gc
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import reset_queries
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -113,7 +116,7 @@ class Exporter:
             self.report.images += 1
         return self.images[key]
 
-    def document(self, article: Article) -> tuple[dict, str, list[str]]:
+    def document(self, article: Article, tags: list[str] | None = None) -> tuple[dict, str, list[str]]:
         warnings: list[str] = []
         meta = {
             "title": article.title,
@@ -134,7 +137,7 @@ class Exporter:
         meta["cta"] = article.cta
         if article.slug != slugify(article.title, allow_unicode=True)[:200].strip("-"):
             meta["slug"] = article.slug
-        tags = sorted(tag.name for tag in article.tags.all())
+        tags = sorted(tag.name for tag in article.tags.all()) if tags is None else sorted(tags)
         if tags:
             meta["tags"] = tags
         if article.draft:
@@ -152,8 +155,8 @@ class Exporter:
         body = frontmatter.replace_images(article.body, relative_image)
         return meta, body, warnings
 
-    def export(self, article: Article) -> ExportedFile:
-        meta, body, warnings = self.document(article)
+    def export(self, article: Article, tags: list[str] | None = None) -> ExportedFile:
+        meta, body, warnings = self.document(article, tags)
         name = f"{article.slug}.md"
         changed = self._write(name, frontmatter.dump(meta, body).encode("utf-8"))
         self.report.articles += 1
@@ -171,15 +174,36 @@ def articles_to_export(author: str | None = None, since=None, until=None, publis
         articles = articles.filter(publish_date__gte=since)
     if until:
         articles = articles.filter(publish_date__lt=until)
-    return articles.select_related("author").prefetch_related("tags").order_by("slug")
+    return articles.select_related("author").defer("body_html").order_by("slug")
+
+
+def _in_pages(articles, size: int = 500) -> Iterable[tuple[Article, list[str]]]:
+    """Every article of an ordered-by-slug queryset with its tag names, a page at a time.
+
+    Pages follow the slug (keyset pagination), and tags come from one query per page.
+    """
+    last, links = None, Article.tags.through.objects
+    while True:
+        reset_queries()  # with DEBUG on, Django's query log would grow with the export
+        gc.collect()  # a loaded Article and its ImageFieldFile refer to each other: free the last page now
+        page = list((articles if last is None else articles.filter(slug__gt=last))[:size])
+        tags = defaultdict(list)
+        for article_id, name in links.filter(article__in=page).values_list("article_id", "tag__name"):
+            tags[article_id].append(name)
+        for article in page:
+            yield article, tags[article.pk]
+        if len(page) < size:
+            return
+        last = page[-1].slug
 
 
 def export_articles(
-    articles: Iterable[Article], outdir: Path, on_file: Callable[[ExportedFile], None] | None = None
+    articles, outdir: Path, on_file: Callable[[ExportedFile], None] | None = None
 ) -> ExportReport:
+    """Export a queryset from `articles_to_export` (ordered by slug) into `outdir`."""
     exporter = Exporter(outdir)
-    for article in articles.iterator(chunk_size=500) if hasattr(articles, "iterator") else articles:
-        exported = exporter.export(article)
+    for article, tags in _in_pages(articles):
+        exported = exporter.export(article, tags)
         if on_file:
             on_file(exported)
     return exporter.report

@@ -11,6 +11,7 @@ An article is matched by its `uuid` when the file has one (files written by
 """
 
 import datetime as dt
+import gc
 import re
 import uuid as uuid_lib
 from collections import Counter
@@ -21,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_unicode_slug
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -441,6 +442,8 @@ def import_files(
     keys: set = set()
 
     def flush():
+        reset_queries()  # with DEBUG on, Django logs every query: that log would grow with the import
+        gc.collect()  # an Article and its ImageFieldFile refer to each other: free the last batch now
         batch = [item for item in pending if isinstance(item, tuple)]
         written = iter(writer.write(batch) if batch else [])
         for item in pending:

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -107,8 +107,17 @@ def field_diffs(old: dict, new: dict) -> list[dict]:
     return changes
 
 
+class HttpsByDefault:
+    """Addresses typed without a scheme are taken as https:// (Django 6's default, today)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "author", "status_label", "publish_date"]
     list_filter = [StatusFilter, "author", "tags"]
@@ -425,7 +434,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublicationSettings)
-class PublicationSettingsAdmin(VersionAdmin):
+class PublicationSettingsAdmin(HttpsByDefault, VersionAdmin):
     """One record: the list goes straight to it; it can be neither added twice nor deleted."""
 
     form = PublicationSettingsForm

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -64,6 +65,13 @@ class HeroImageField(forms.FileField):
         return value
 
 
+def https_urls(db_field, **kwargs):
+    """Addresses typed without a scheme are taken as https:// (Django 6's default, today)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ArticleAdminForm(forms.ModelForm):
     # The version this form was loaded with; a save from an older version is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -71,6 +79,7 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = "__all__"
+        formfield_callback = https_urls
         field_classes = {"publish_date": LocalDateTimeField, "hero_image": HeroImageField}
         widgets = {
             "publish_date": widgets.AdminSplitDateTime,
@@ -130,6 +139,7 @@ class PublicationSettingsForm(forms.ModelForm):
     class Meta:
         model = PublicationSettings
         fields = "__all__"
+        formfield_callback = https_urls
         field_classes = {"logo": HeroImageField}
         widgets = {"logo": widgets.AdminFileWidget(attrs={"accept": ACCEPT})}
 

@@ -156,13 +156,16 @@ class ReaderCacheMiddleware:
 
     @staticmethod
     def _conditional(request, response):
-        return (
-            get_conditional_response(
-                request,
-                etag=response.get("ETag"),
-                last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-                response=response,
-            )
-            or response
+        response = get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
         )
+        if request.method == "HEAD" and response.status_code == 200:
+            # Headers only, Content-Length included (WSGI servers complain about a HEAD body).
+            length = response.get("Content-Length", str(len(response.content)))
+            response.content = b""
+            response["Content-Length"] = length
+        return response
 

@@ -215,7 +215,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
     + (["upgrade-insecure-requests"] if HTTPS else [])
 )
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # django-markdownx: the live preview goes through Masthead's own renderer and sanitiser.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_markdown"
@@ -239,6 +239,11 @@ FEED_MAX_AGE = env.int("FEED_MAX_AGE", default=300)
 FEED_ICON_URL = env.str("FEED_ICON_URL", default="")
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+# The admin's Markdown import: what one upload (files or a .zip) may hold, uncompressed, and how
+# many times a zip member may expand (beyond that it is refused as a decompression bomb).
+IMPORT_MAX_FILES = env.int("IMPORT_MAX_FILES", default=5000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 

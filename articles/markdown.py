@@ -34,7 +34,7 @@ def render_markdown(text: str) -> str:
     editor previews is exactly what readers get.
     """
     html = markdown_lib.markdown(text or "", extensions=EXTENSIONS, output_format="html")
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
@@ -44,3 +44,6 @@ def render_markdown(text: str) -> str:
         set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
         strip_comments=True,
     )
+    # nh3 appends the set attributes in hash order, which changes from call to call: one order,
+    # so the same body always renders to the same HTML (stable ETags, lossless export/import).
+    return html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
-from articles import editor, preview, sitemaps, views
+from articles import admin_import, editor, preview, sitemaps, views
 from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope, feed_stylesheet
 from articles.jsonfeed import json_feed
 from publication import health
@@ -12,6 +12,8 @@ urlpatterns = [
     # The markdownx editor's endpoints, staff only (see articles/editor.py).
     path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), editor.markdownify, name="markdownx_markdownify"),
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload_image, name="markdownx_upload"),
+    # Markdown import, before the admin's own URLs (articles/admin_import.py checks the rights).
+    path("admin/articles/import/", admin.site.admin_view(admin_import.import_view), name="article_import"),
     path("admin/", admin.site.urls),
     # A signed, expiring preview link of a draft, for readers without an account (articles/preview.py).
     path("preview/<str:token>/", preview.shared_preview, name="article_share_preview"),

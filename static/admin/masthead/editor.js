@@ -45,5 +45,15 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".markdownx").forEach(watch);
+    // The share link is rendered as a path; show the full address to copy.
+    document.querySelectorAll(".share-preview input").forEach(function (input) {
+      input.value = new URL(input.value, window.location.origin).href;
+    });
+  });
+  // Render the preview of an existing body at once, not only after the first keystroke.
+  window.addEventListener("load", function () {
+    document.querySelectorAll(".markdownx .markdownx-editor").forEach(function (editor) {
+      if (editor.value) { editor.dispatchEvent(new Event("input")); }
+    });
   });
 })();

@@ -13,6 +13,8 @@ comes next, with no per-view work) is answered from the shared cache when it can
 - Never cached: requests carrying a session cookie (staff, previews), paths under
   `READER_CACHE_EXCLUDE` (admin, /healthz, media), and responses that set a cookie, are not
   200, or say `private`/`no-store`/`no-cache` (e.g. through `never_cache`).
+- Cookie-less requests all get the same page (a Vary: Cookie is moot); a page that varies by
+  other request headers (the feeds, by Accept) is kept once per variant.
 - CDNs and browsers get `Cache-Control: public, max-age` (capped by the next publish moment),
   `ETag` and `Last-Modified`; conditional requests are answered 304 from the cache, and a 304
   made by a view itself (the feeds) passes through untouched.
@@ -108,6 +110,9 @@ class ReaderCacheMiddleware:
         version = content_version()
         key = f"masthead:page:{version}:{sha256(request.build_absolute_uri().encode()).hexdigest()}"
         entry = shared_cache().get(key)
+        if entry is not None and "vary" in entry:
+            # The page differs by request headers (e.g. the feeds by Accept): one entry per variant.
+            entry = shared_cache().get(self._variant_key(key, entry["vary"], request))
         if entry is not None:
             response = HttpResponse(entry["content"], status=entry["status"])
             for name, value in entry["headers"]:
@@ -135,20 +140,30 @@ class ReaderCacheMiddleware:
             headers = [(k, v) for k, v in response.items() if k.lower() != "cache-control"]
             entry = {"status": response.status_code, "headers": headers, "content": response.content}
             entry.update(expires=expires, max_age=max_age)
+            vary = sorted(self._vary(response) - {"cookie", "accept-encoding"})
+            if vary:
+                shared_cache().set(key, {"vary": vary}, timeout)
+                key = self._variant_key(key, vary, request)
             shared_cache().set(key, entry, timeout)
         self._set_max_age(response, expires, max_age)
         return self._conditional(request, response)
 
     @staticmethod
-    def _cacheable(response) -> bool:
+    def _vary(response) -> set[str]:
+        return {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+
+    @staticmethod
+    def _variant_key(key: str, names: list[str], request) -> str:
+        values = "\n".join(request.headers.get(name, "") for name in names)
+        return f"{key}:{sha256(values.encode()).hexdigest()}"
+
+    @classmethod
+    def _cacheable(cls, response) -> bool:
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
         cache_control = response.get("Cache-Control", "").lower()
-        if any(word in cache_control for word in UNCACHEABLE):
-            return False
-        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
-        # Cookie-less requests all get the same page; any other Vary would need its own key.
-        return vary <= {"cookie", "accept-encoding"}
+        # Vary: * means the response cannot be reused at all.
+        return not any(word in cache_control for word in UNCACHEABLE) and "*" not in cls._vary(response)
 
     @staticmethod
     def _set_max_age(response, expires: float, max_age: int):

@@ -1,0 +1,263 @@
+"""The reader-page cache (articles/cache.py): served from the cache, fresh at once after a save,
+in every process, never past the next scheduled moment, never for staff, and the site keeps
+answering when the cache server dies. Redis tests use the real server at TEST_REDIS_URL
+(`sh scripts/test.sh` starts one)."""
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article
+from tests.factories import make_article, make_author, make_tag
+from tests.staff import make_staff
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def queries(client, url, **headers):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, headers=headers)
+    return response, len(context)
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set (sh scripts/test.sh starts a Redis server and sets it)")
+    return url
+
+
+def use_redis(settings, url):
+    settings.CACHES = {"default": {"BACKEND": "publication.rediscache.ResilientRedisCache", "LOCATION": url}}
+    caches["default"].clear()
+
+
+@pytest.mark.parametrize("url", ["/", "/articles/cached/", "/authors/ada-writer/", "/feed/", "/feed/atom/"])
+def test_second_anonymous_request_comes_from_the_cache(client, url):
+    make_article("Cached", author=make_author("Ada Writer"))
+    first, _ = queries(client, url)
+    second, count = queries(client, url)
+    assert count == 0
+    assert second.status_code == first.status_code == 200
+    assert second.content == first.content
+
+
+def test_pages_carry_validators_and_a_public_max_age(client):
+    make_article("Cached")
+    for response in (client.get("/"), client.get("/")):  # a miss, then a hit
+        assert response["ETag"]
+        assert response["Last-Modified"]
+        assert "public" in response["Cache-Control"]
+        assert 0 < int(response["Cache-Control"].split("max-age=")[1].split(",")[0]) <= 60
+
+
+def test_conditional_requests_get_304_from_the_cache(client):
+    make_article("Cached")
+    page = client.get("/")
+    not_modified, count = queries(client, "/", if_none_match=page["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b"" and count == 0
+    assert client.get("/", headers={"if_modified_since": page["Last-Modified"]}).status_code == 304
+
+
+def test_feed_conditional_get_survives_the_cache(client):
+    make_article("Fed")
+    feed = client.get("/feed/")
+    assert client.get("/feed/", headers={"if_none_match": feed["ETag"]}).status_code == 304
+    make_article("Newer")
+    fresh = client.get("/feed/", headers={"if_none_match": feed["ETag"]})
+    assert fresh.status_code == 200 and b"Newer" in fresh.content
+
+
+def test_head_is_answered_from_the_cache_without_a_body(client):
+    make_article("Cached")
+    get = client.get("/")
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Length"] == str(len(get.content))
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_saving_article_author_or_tag_makes_pages_fresh_at_once(client, settings, backend):
+    if backend == "redis":
+        use_redis(settings, os.environ.get("TEST_REDIS_URL") or pytest.skip("TEST_REDIS_URL is not set"))
+    author = make_author("Ada Writer")
+    article = make_article("Old Title", author=author, tags=["Essays"])
+    for url in ("/", article.get_absolute_url()):
+        client.get(url)
+
+    article.title = "New Title"
+    article.save()
+    assert b"New Title" in client.get("/").content
+
+    author.name = "Ada Renamed"
+    author.save()
+    assert b"Ada Renamed" in client.get(article.get_absolute_url()).content
+
+    tag = make_tag("Essays")
+    client.get(article.get_absolute_url())
+    tag.name = "Long Essays"
+    tag.save()
+    assert b"Long Essays" in client.get(article.get_absolute_url()).content
+
+    article.tags.clear()  # many-to-many changes count too
+    assert b"Long Essays" not in client.get(article.get_absolute_url()).content
+
+    article.delete()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert b"New Title" not in client.get("/").content
+
+
+def test_queryset_update_makes_pages_fresh(client):
+    article = make_article("Visible")
+    assert b"Visible" in client.get("/").content
+    Article.objects.filter(pk=article.pk).update(draft=True)  # as the admin's "revert to draft"
+    assert b"Visible" not in client.get("/").content
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_scheduled_article_appears_exactly_at_its_moment_with_caching_on(client, settings, backend):
+    if backend == "redis":
+        use_redis(settings, os.environ.get("TEST_REDIS_URL") or pytest.skip("TEST_REDIS_URL is not set"))
+    make_article("Already Out")
+    soon = make_article("Coming Soon", publish_in=timedelta(seconds=2))
+    moment = soon.publish_date.timestamp()
+
+    before = client.get("/")
+    assert b"Already Out" in before.content and b"Coming Soon" not in before.content
+    # Cached meanwhile, and no cache (ours, a CDN's) is told to keep it past the moment.
+    _, count = queries(client, "/")
+    assert count == 0
+    assert int(before["Cache-Control"].split("max-age=")[1].split(",")[0]) <= 2
+    while time.time() < moment - 0.05:  # the moment has not come: still hidden
+        assert b"Coming Soon" not in client.get("/").content
+        time.sleep(0.1)
+
+    time.sleep(max(0.0, moment - time.time()) + 0.01)
+    for url in ("/", soon.get_absolute_url(), "/feed/"):
+        response = client.get(url)
+        assert response.status_code == 200 and b"Coming Soon" in response.content, url
+
+
+def test_logged_in_staff_is_never_served_or_stored(client):
+    make_article("Public")
+    staff = make_staff("Editor", "editor")
+    client.force_login(staff)
+    for _ in range(2):
+        _, count = queries(client, "/")
+        assert count > 0
+    # Nor did the staff's pages fill the cache for readers.
+    client.logout()
+    _, count = queries(client, "/")
+    assert count > 0
+
+
+def test_admin_healthz_and_never_cache_views_are_not_cached(client, admin_client):
+    make_article("Public")
+    assert "no-cache" in client.get("/healthz")["Cache-Control"]
+    _, count = queries(client, "/healthz")
+    assert count == 1
+    response, count = queries(client, "/admin/login/")
+    assert count >= 0 and "public" not in response.get("Cache-Control", "")
+    assert "public" not in admin_client.get("/admin/").get("Cache-Control", "")
+
+
+def test_cache_off_renders_every_time(client, settings):
+    settings.READER_CACHE_SECONDS = 0
+    make_article("Uncached")
+    client.get("/")
+    _, count = queries(client, "/")
+    assert count > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_in_another_process_makes_this_process_fresh(client, settings, redis_url):
+    """Two workers sharing the cache: the other process saves, this one's next page is fresh."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database two processes share: runs in the PostgreSQL pass of scripts/test.sh")
+    use_redis(settings, redis_url)
+    article = make_article("Before The Edit", description="The edit test article.")
+    assert b"Before The Edit" in client.get(article.get_absolute_url()).content
+    _, count = queries(client, article.get_absolute_url())
+    assert count == 0  # cached in Redis
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CACHE_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "publication.settings",
+    }
+    script = (
+        "import django, sys; django.setup()\n"
+        "from articles.models import Article\n"
+        "a = Article.objects.get(slug=sys.argv[1]); a.title = 'After The Edit'; a.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", script, article.slug], env=env, cwd=ROOT, check=True, timeout=60)
+
+    response = client.get(article.get_absolute_url())
+    assert b"After The Edit" in response.content and b"Before The Edit" not in response.content
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_site_answers_from_the_database_when_redis_stops(client, settings, redis_url, tmp_path, caplog):
+    server = shutil.which("redis-server")
+    assert server, "TEST_REDIS_URL is set, so redis-server must be installed"
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        use_redis(settings, url)
+        article = make_article("Still Served")
+        client.get("/")
+        _, count = queries(client, "/")
+        assert count == 0  # served by Redis
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    with caplog.at_level(logging.ERROR, logger="masthead.cache"):
+        response, count = queries(client, "/")
+        assert response.status_code == 200 and b"Still Served" in response.content and count > 0
+        article.title = "Edited While Redis Is Down"
+        article.save()
+        assert b"Edited While Redis Is Down" in client.get(article.get_absolute_url()).content
+        assert client.get("/healthz").status_code == 200
+    assert any("unavailable" in record.getMessage() for record in caplog.records)
+
+
+def test_pages_that_vary_by_header_are_cached_per_variant(client):
+    make_article("Fed")
+    browser = {"accept": "text/html,application/xhtml+xml"}
+    for _ in range(2):
+        assert client.get("/feed/", headers=browser)["Content-Type"].startswith("application/xml")
+        assert client.get("/feed/")["Content-Type"].startswith("application/rss+xml")
+    _, count = queries(client, "/feed/", **browser)
+    assert count == 0

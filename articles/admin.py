@@ -223,6 +223,8 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
                 article.version += 1  # open change forms now hold an older version
                 article.save()
                 count += 1
+            if reversion.is_active():
+                reversion.set_comment(f"{verb.rstrip(':')} (bulk action)")
         self.message_user(request, f"{verb} {count} article(s).", messages.SUCCESS)
 
     @admin.action(description="Publish now", permissions=["publish"])
@@ -449,6 +451,11 @@ class PublicationSettingsAdmin(HttpsByDefault, VersionAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_object(self, request, object_id, from_field=None):
+        if str(object_id) == "1":  # the one record exists from its first visit on
+            return PublicationSettings.objects.get_or_create(pk=1)[0]
+        return None
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):

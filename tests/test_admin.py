@@ -144,3 +144,29 @@ def test_publication_settings_are_one_cached_record_used_by_every_page(editor_cl
     page = editor_client.get(article.get_absolute_url()).content.decode()
     assert "The Quarterly" in page and "Write to us." in page
     assert editor_client.get("/admin/articles/publicationsettings/add/").status_code == 403
+
+
+def test_publication_logo_goes_through_the_image_validation(editor_client, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import image_bytes
+
+    url = "/admin/articles/publicationsettings/1/change/"
+    fields = {"name": "Logo Test", "tagline": "", "cta_text": "", "cta_link": "", "social_links": ""}
+    svg = SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>')
+    response = editor_client.post(url, {**fields, "logo": svg, "logo_alt": "Logo Test"})
+    assert "SVG images are not accepted" in response.content.decode()
+    assert not any(p.is_file() for p in media_root.rglob("*"))
+    png = SimpleUploadedFile("logo.svg", image_bytes("PNG"))  # the name lies; the bytes decide
+    assert editor_client.post(url, {**fields, "logo": png, "logo_alt": "Logo Test"}).status_code == 302
+    logo = PublicationSettings.objects.get().logo.name
+    assert logo.startswith("brand/") and logo.endswith(".png")
+
+
+def test_bulk_actions_are_recorded_as_revisions(editor_client):
+    from reversion.models import Version
+
+    article = make_article("Bulk", draft=True)
+    editor_client.post(CHANGELIST, {"action": "publish_now", "_selected_action": [article.pk]})
+    [version] = Version.objects.get_for_object(article)
+    assert version.revision.comment == "Published (bulk action)"

@@ -144,3 +144,73 @@ def test_staff_without_a_role_sees_nothing(client):
     user = User.objects.create_user("nobody", password="x", is_staff=True)
     client.force_login(user)
     assert client.get(CHANGELIST).status_code == 403
+
+
+# The whole matrix in one table: (what, contributor, editor, administrator).
+MATRIX = [
+    ("list articles", True, True, True),
+    ("add an article", True, True, True),
+    ("edit own draft", True, True, True),
+    ("edit someone else's draft", False, True, True),
+    ("publish now", False, True, True),
+    ("schedule", False, True, True),
+    ("revert to draft", False, True, True),
+    ("delete an article", False, True, True),
+    ("add an author", False, True, True),
+    ("change publication settings", False, True, True),
+    ("add a user", False, False, True),
+]
+
+
+def attempt(client, user, what) -> bool:
+    """Try `what` as `user` through the admin; True when it took effect."""
+    own = make_article("Own", author=user.author, draft=True, slug=f"own-{user.pk}")
+    other = make_article("Other", draft=True, slug=f"other-{user.pk}")
+    if what == "list articles":
+        return client.get(CHANGELIST).status_code == 200
+    if what == "add an article":
+        client.post("/admin/articles/article/add/", {"title": "Added", "slug": "added", "body": "x",
+                                                     "author": user.author.pk, "publish_date_0": "2030-01-01",
+                                                     "publish_date_1": "09:00", "draft": "on"})
+        return Article.objects.filter(slug="added").exists()
+    if what in ("edit own draft", "edit someone else's draft"):
+        article = own if what == "edit own draft" else other
+        client.post(change_url(article), article_form_data(article, title="Edited"))
+        article.refresh_from_db()
+        return article.title == "Edited"
+    if what in ("publish now", "schedule", "revert to draft", "delete an article"):
+        target = other
+        if what == "revert to draft":
+            target.draft = False
+            target.save()
+        action = {"publish now": "publish_now", "schedule": "schedule", "revert to draft": "revert_to_draft",
+                  "delete an article": "delete_selected"}[what]
+        client.post(CHANGELIST, {"action": action, "_selected_action": [target.pk], "post": "yes", "apply": "1",
+                                 "publish_date_0": "2030-01-01", "publish_date_1": "09:00"})
+        if what == "delete an article":
+            return not Article.objects.filter(pk=target.pk).exists()
+        target.refresh_from_db()
+        return {"publish now": target.is_public, "schedule": target.status == Article.SCHEDULED,
+                "revert to draft": target.draft}[what]
+    if what == "add an author":
+        client.post("/admin/articles/author/add/", {"name": "Matrix Author", "slug": "matrix-author", "bio": ""})
+        return Author.objects.filter(name="Matrix Author").exists()
+    if what == "change publication settings":
+        from articles.models import PublicationSettings
+
+        client.post("/admin/articles/publicationsettings/1/change/", {"name": "Renamed", "tagline": "", "cta_text": "",
+                                                                      "cta_link": "", "social_links": "", "logo_alt": ""})
+        return PublicationSettings.objects.filter(name="Renamed").exists()
+    if what == "add a user":
+        client.post("/admin/auth/user/add/", {"username": "matrixuser", "password1": "a-long-pass-phrase-42",
+                                              "password2": "a-long-pass-phrase-42", "usable_password": "true"})
+        return User.objects.filter(username="matrixuser").exists()
+    raise AssertionError(what)
+
+
+@pytest.mark.parametrize("role,column", [("Contributor", 1), ("Editor", 2), ("Administrator", 3)])
+@pytest.mark.parametrize("row", MATRIX, ids=[row[0] for row in MATRIX])
+def test_role_matrix(client, role, column, row):
+    user = make_staff(role, f"{role.lower()}-matrix")
+    client.force_login(user)
+    assert attempt(client, user, row[0]) is row[column]

@@ -127,7 +127,7 @@ READER_CACHE_ALIAS = "default"
 # Saving or deleting a row of these apps' models makes every cached page stale.
 CACHE_INVALIDATING_APPS = ["articles"]
 # Paths never served from the page cache (static files never reach it: whitenoise comes first).
-READER_CACHE_EXCLUDE = ["/admin/", "/healthz", "/media/"]
+READER_CACHE_EXCLUDE = ["/admin/", "/preview/", "/healthz", "/media/"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -188,8 +188,8 @@ def import_view(request):
         "opts": Article._meta,
         "limits": _limit_text(settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES),
     }
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if form.is_bound and form.is_valid():
         try:
             with ExitStack() as stack:
                 sources = sources_from_uploads(form.cleaned_data["files"], stack)

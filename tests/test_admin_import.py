@@ -1,0 +1,131 @@
+"""The admin's import page: .md uploads, zips (safe and hostile), the report, the rights it needs."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from articles.models import Article, Author
+from tests.factories import ARTICLE_TEXT, image_bytes
+from tests.staff import make_staff
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/articles/import/"
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(make_staff("Editor"))
+    return client
+
+
+def upload(name, data):
+    return SimpleUploadedFile(name, data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def article(title, hero="https://images.example.org/hero.jpg", body="A body.\n"):
+    return ARTICLE_TEXT.replace("A Test Article: With a Colon", title).replace(
+        "https://images.example.org/hero.jpg", hero
+    ).replace("![An image](https://images.example.org/body.webp)\n", body)
+
+
+def make_zip(members: dict[str, bytes | str], compression=zipfile.ZIP_DEFLATED) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return upload("articles.zip", buffer.getvalue())
+
+
+def nothing_written(media_root):
+    return not Article.objects.exists() and not Author.objects.filter(user=None).exists() and (
+        not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+    )
+
+
+def test_the_article_list_links_to_the_import_page(editor):
+    html = editor.get("/admin/articles/article/").content.decode()
+    assert f'href="{URL}"' in html
+    page = editor.get(URL)
+    assert page.status_code == 200 and 'type="file"' in page.content.decode() and "multiple" in page.content.decode()
+
+
+def test_md_files_with_their_images_are_imported_and_reported(editor, media_root):
+    files = [
+        upload("first.md", article("First One", hero="hero.png")),
+        upload("hero.png", image_bytes("PNG")),
+        upload("second.md", article("Second One")),
+        upload("broken.md", "---\ntitle: 'x\n---\nbody\n"),
+    ]
+    response = editor.post(URL, {"files": files})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Imported 3 file(s): 2 created, 0 updated, 1 failed." in html
+    assert "Created (2)" in html and "Updated (0)" in html and "Refused (1)" in html
+    assert "broken.md" in html and "line 2" in html and "/articles/first-one/" in html
+    first = Article.objects.get(slug="first-one")
+    assert first.hero_image.name.startswith("heroes/") and (media_root / first.hero_image.name).is_file()
+    # The same files again update the articles.
+    html = editor.post(URL, {"files": [upload("second.md", article("Second One"))]}).content.decode()
+    assert "0 created, 1 updated, 0 failed." in html and Article.objects.count() == 2
+
+
+def test_a_zip_imports_with_images_relative_to_each_file(editor, media_root):
+    archive = make_zip({
+        "export/2024/one.md": article("Zipped One", hero="../pictures/hero.jpg", body="![In body](inline.png)\n"),
+        "export/2024/inline.png": image_bytes("PNG"),
+        "export/pictures/hero.jpg": image_bytes("JPEG"),
+        "export/two.md": article("Zipped Two"),
+        "export/readme.html": "<p>not an article</p>",
+    })
+    html = editor.post(URL, {"files": [archive]}).content.decode()
+    assert "2 created, 0 updated, 0 failed." in html
+    one = Article.objects.get(slug="zipped-one")
+    assert (media_root / one.hero_image.name).is_file() and "/media/body/" in one.body
+
+
+def test_check_only_writes_nothing(editor, media_root):
+    archive = make_zip({"a.md": article("Checked", hero="hero.png"), "hero.png": image_bytes("PNG")})
+    html = editor.post(URL, {"files": [archive], "dry_run": "on"}).content.decode()
+    assert "Would import 1 file(s): 1 created" in html and "Would be created (1)" in html
+    assert nothing_written(media_root)
+
+
+@pytest.mark.parametrize("members,reason", [
+    ({"../escape.md": ARTICLE_TEXT, "ok.md": ARTICLE_TEXT}, "a path outside the archive"),
+    ({"/etc/absolute.md": ARTICLE_TEXT}, "a path outside the archive"),
+    ({"dir/../../up.md": ARTICLE_TEXT}, "a path outside the archive"),
+    ({"C:\\windows.md": ARTICLE_TEXT}, "a path outside the archive"),
+    ({f"a{n}.md": ARTICLE_TEXT for n in range(6)}, "holds 6 files; the limit is 5"),
+    ({"ok.md": ARTICLE_TEXT, "bomb.md": "0" * 30_000_000}, "a decompression bomb"),
+    ({"ok.md": ARTICLE_TEXT, "big.md": bytes(range(256)) * 8_000}, "expands to"),
+])
+def test_hostile_zips_are_refused_and_write_nothing(editor, media_root, settings, members, reason):
+    settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES = 5, 2_000_000
+    members = {"hero.png": image_bytes("PNG"), **members} if len(members) < 5 else members
+    response = editor.post(URL, {"files": [make_zip(members)]})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "The archive was refused, nothing was imported" in html and reason in html
+    assert nothing_written(media_root)
+
+
+def test_a_file_that_is_not_a_zip_is_refused(editor, media_root):
+    response = editor.post(URL, {"files": [upload("fake.zip", b"PK\x03\x04 not really")]})
+    assert response.status_code == 400 and "not a readable .zip file" in response.content.decode()
+    assert nothing_written(media_root)
+
+
+def test_importing_needs_an_editors_rights(client):
+    assert client.get(URL).status_code == 302  # anonymous: to the login page
+    client.force_login(make_staff("Contributor"))
+    assert client.get(URL).status_code == 403
+    response = client.post(URL, {"files": [upload("a.md", ARTICLE_TEXT)]})
+    assert response.status_code == 403 and not Article.objects.exists()
+    assert URL not in client.get("/admin/articles/article/").content.decode()
+
+
+def test_an_empty_form_says_what_is_missing(editor):
+    response = editor.post(URL, {})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()

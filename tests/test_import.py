@@ -1,0 +1,169 @@
+"""Bulk import: batches, dry run, matching by uuid, progress on and off a terminal."""
+
+import os
+import pty
+import threading
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article, Author, Tag
+from tests.factories import ARTICLE_TEXT, image_bytes, make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def text(n, author="Test Author", tags="['Essays', 'AI']", extra=""):
+    return ARTICLE_TEXT.replace("A Test Article: With a Colon", f"Article number {n}").replace(
+        "author: 'Test Author'", f"author: '{author}'\ntags: {tags}{extra}"
+    )
+
+
+def write_many(folder, count, **options):
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"a{n:04d}.md").write_text(text(n, author=f"Author {n % 3}", **options), encoding="utf-8")
+    return folder
+
+
+def run_import(*args, stdout=None):
+    out = stdout or StringIO()
+    try:
+        call_command("import_articles", *map(str, args), stdout=out)
+    except CommandError as error:
+        return (out.getvalue() if stdout is None else ""), error
+    return (out.getvalue() if stdout is None else ""), None
+
+
+def test_many_files_are_written_in_batches_with_authors_and_tags_looked_up_once(tmp_path):
+    folder = write_many(tmp_path / "many", 1200)
+    with CaptureQueriesContext(connection) as queries:
+        output, error = run_import(folder)
+    assert error is None and "1200 created, 0 updated, 0 failed." in output
+    assert Article.objects.count() == 1200 and Author.objects.count() == 3 and Tag.objects.count() == 2
+    assert Article.objects.get(slug="article-number-1199").tags.count() == 2
+    # Not a query or a transaction per file: three batches of bulk writes.
+    assert len(queries) < 1200 / 4, len(queries)
+    assert sum(1 for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")) <= 3
+    article = Article.objects.get(slug="article-number-7")
+    assert article.read_time == 8 and "<li>one</li>" in article.body_html  # derived fields are set
+
+
+def test_reimporting_updates_in_bulk_and_replaces_tags(tmp_path):
+    write_many(tmp_path / "many", 30)
+    run_import(tmp_path / "many")
+    version = Article.objects.get(slug="article-number-3").version
+    write_many(tmp_path / "many", 30, tags="['Only One']")
+    output, error = run_import(tmp_path / "many")
+    assert "0 created, 30 updated, 0 failed." in output
+    article = Article.objects.get(slug="article-number-3")
+    assert list(article.tags.values_list("name", flat=True)) == ["Only One"]
+    assert article.version == version + 1  # an editor's form opened before the import is now stale
+
+
+def test_two_files_for_one_article_in_one_run(tmp_path):
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT, encoding="utf-8")
+    (tmp_path / "b.md").write_text(ARTICLE_TEXT.replace("'A subtitle'", "'Second wins'"), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert "1 created, 1 updated, 0 failed." in output
+    assert Article.objects.get().subtitle == "Second wins"
+
+
+def test_dry_run_validates_everything_and_writes_nothing(tmp_path, media_root):
+    make_article("Already here", slug="article-number-1")
+    folder = write_many(tmp_path / "files", 3)
+    (folder / "hero.png").write_bytes(image_bytes("PNG"))
+    (folder / "a0000.md").write_text(text(0).replace("https://images.example.org/hero.jpg", "hero.png"))
+    (folder / "bad.md").write_text("---\ntitle: 'x'\n---\n", encoding="utf-8")
+    (folder / "dup.md").write_text(text(2), encoding="utf-8")  # same slug as a0002.md
+    output, error = run_import(folder, "--dry-run")
+    assert error is not None  # a file would be refused
+    assert "Would import 5 file(s): 2 created, 2 updated, 1 failed. Nothing was written (dry run)." in output
+    assert "a0000.md: would be created /articles/article-number-0/" in output
+    assert "a0001.md: would be updated /articles/article-number-1/" in output
+    assert "dup.md: would be updated" in output
+    assert "bad.md: failed: author: required" in output
+    assert Article.objects.count() == 1 and not Tag.objects.exists()
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_a_uuid_matches_the_article_even_when_its_slug_changed(tmp_path):
+    article = make_article("Old title", slug="old-slug")
+    (tmp_path / "a.md").write_text(
+        ARTICLE_TEXT.replace("cta:", f"slug: 'new-slug'\nuuid: '{article.uuid}'\ncta:"), encoding="utf-8"
+    )
+    output, error = run_import(tmp_path)
+    assert error is None and "0 created, 1 updated" in output
+    article.refresh_from_db()
+    assert article.slug == "new-slug" and article.title == "A Test Article: With a Colon"
+
+
+def test_a_uuid_file_never_takes_over_another_articles_slug(tmp_path):
+    other = make_article("Someone else", slug="a-test-article-with-a-colon")
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("cta:", f"uuid: '{uuid.uuid4()}'\ncta:"), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and "belongs to another article" in output
+    other.refresh_from_db()
+    assert other.title == "Someone else" and Article.objects.count() == 1
+
+
+def test_a_new_article_keeps_the_uuid_of_its_file(tmp_path):
+    given = uuid.uuid4()
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("cta:", f"uuid: '{given}'\ncta:"), encoding="utf-8")
+    run_import(tmp_path)
+    assert Article.objects.get().uuid == given
+    (tmp_path / "b.md").write_text(ARTICLE_TEXT.replace("cta:", "uuid: 'nope'\ncta:"), encoding="utf-8")
+    output, _ = run_import(tmp_path / "b.md")
+    assert "b.md: failed: uuid: 'nope' is not a UUID" in output
+
+
+def test_yaml_errors_name_the_file_and_the_line(tmp_path):
+    (tmp_path / "bad.md").write_text("---\ntitle: 'ok'\nauthor: 'x'\ntags: [a, b\n---\nbody\n", encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and "bad.md: failed: line 5: invalid YAML" in output
+
+
+def test_progress_without_a_terminal_is_plain_lines(tmp_path):
+    write_many(tmp_path / "many", 60)
+    output, error = run_import(tmp_path / "many", "-v", "0")
+    lines = output.splitlines()
+    progress = [line for line in lines if line.startswith("Progress: ")]
+    assert 1 <= len(progress) <= 10 and "\r" not in output and "\x1b" not in output
+    assert progress[-1].startswith("Progress: 60/60 files (100%),") and "files/s" in progress[-1]
+    assert lines[-1] == "Imported 60 file(s): 60 created, 0 updated, 0 failed."
+
+
+def test_progress_on_a_terminal_is_a_bar(tmp_path):
+    write_many(tmp_path / "many", 60)
+    (tmp_path / "many" / "zz-bad.md").write_text("not front matter", encoding="utf-8")
+    leader, follower = pty.openpty()
+    received = []
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            received.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    with open(follower, "w", encoding="utf-8", closefd=True) as terminal:
+        assert terminal.isatty()
+        run_import(tmp_path / "many", "-v", "0", stdout=terminal)
+    reader.join(timeout=10)
+    os.close(leader)
+    output = b"".join(received).decode().replace("\r\n", "\n")
+    assert "\r\x1b[2K[" in output and "Progress: " not in output  # a bar redrawn in place
+    assert "files/s" in output and "left" in output
+    assert "61/61 files (100%)" in output
+    # A failure is printed on a line of its own, above the bar.
+    assert "\r\x1b[2K" + f"{tmp_path / 'many' / 'zz-bad.md'}: failed: line 1: no front matter" in output
+    assert output.rstrip().endswith("Imported 61 file(s): 60 created, 0 updated, 1 failed.")

@@ -387,6 +387,11 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
+    def recoverlist_view(self, request, extra_context=None):
+        if not can_publish(request.user):
+            raise PermissionDenied  # deleted articles of every author
+        return super().recoverlist_view(request, extra_context)
+
     def recover_view(self, request, version_id, extra_context=None):
         if not can_publish(request.user):
             raise PermissionDenied  # a recovered article keeps its old publishing state

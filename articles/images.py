@@ -60,7 +60,8 @@ def _without_location(data: bytes, image_format: str) -> bytes:
         if GPS_IFD not in exif:
             return data
         del exif[GPS_IFD]
-        options = {"format": image_format, "exif": exif.tobytes()}
+        # Animated WebP/PNG keep all their frames.
+        options = {"format": image_format, "exif": exif.tobytes(), "save_all": getattr(image, "is_animated", False)}
         if image_format == "JPEG":
             options.update(quality="keep", subsampling="keep")
             if image.info.get("icc_profile"):

@@ -214,3 +214,7 @@ def test_role_matrix(client, role, column, row):
     user = make_staff(role, f"{role.lower()}-matrix")
     client.force_login(user)
     assert attempt(client, user, row[0]) is row[column]
+
+
+def test_contributor_cannot_list_or_recover_deleted_articles(client, contributor):
+    assert client.get("/admin/articles/article/recover/").status_code == 403

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -284,6 +285,7 @@ def test_author_and_summary_are_on_every_item(client, tagged_article):
 def test_icon_appears_when_configured(client, settings, tagged_article):
     assert "image" not in parse(client, "/feed/").feed
     settings.FEED_ICON_URL = "/static/img/icon.png"
+    cache.clear()  # a settings change comes with a restart; the page cache must not answer for the old one
     icon = f"{BASE}/static/img/icon.png"
     assert parse(client, "/feed/").feed.image.href == icon
     atom = parse(client, "/feed/atom/").feed

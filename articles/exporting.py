@@ -34,7 +34,7 @@ from django.utils.text import slugify
 
 from . import frontmatter
 from .images import check_image
-from .importing import RELATIVE
+from .importing import RELATIVE, local_moment
 from .models import Article
 
 MEDIA_FOLDER = "media"
@@ -44,9 +44,11 @@ def date_text(value: dt.datetime) -> str:
     """The inverse of `importing._as_datetime`, in the site's time zone."""
     local = timezone.localtime(value)
     if local.time() == dt.time.min:
-        midnight = timezone.make_aware(dt.datetime.combine(local.date(), dt.time.min))
-        if midnight == value:  # not a repeated or skipped midnight (daylight saving)
+        try:
+            local_moment(dt.datetime.combine(local.date(), dt.time.min))
             return local.date().isoformat()
+        except ValueError:
+            pass  # a midnight that daylight saving skips or repeats: the offset says which
     return local.isoformat()
 
 

@@ -128,11 +128,25 @@ def _as_datetime(key: str, value) -> dt.datetime:
             value = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)") from None
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    if isinstance(value, dt.date):
-        return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+    try:
+        if isinstance(value, dt.datetime):
+            return value if timezone.is_aware(value) else local_moment(value)
+        if isinstance(value, dt.date):
+            return local_moment(dt.datetime.combine(value, dt.time.min))
+    except ValueError as error:
+        raise ValueError(f"{key}: {value}: {error}") from None
     raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)")
+
+
+def local_moment(naive: dt.datetime) -> dt.datetime:
+    """A wall-clock time in the site's time zone, refused when daylight saving skips or repeats it."""
+    zone = timezone.get_current_timezone()
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        gap = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive
+        what = "does not exist" if gap else "happens twice"
+        raise ValueError(f"{what} in {zone.key} (daylight saving); write it with its UTC offset, e.g. 2031-10-26T02:30:00+01:00")
+    return first
 
 
 def _read_time(value) -> int | None:

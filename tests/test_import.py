@@ -167,3 +167,33 @@ def test_progress_on_a_terminal_is_a_bar(tmp_path):
     # A failure is printed on a line of its own, above the bar.
     assert "\r\x1b[2K" + f"{tmp_path / 'many' / 'zz-bad.md'}: failed: line 1: no front matter" in output
     assert output.rstrip().endswith("Imported 61 file(s): 60 created, 0 updated, 1 failed.")
+
+
+@pytest.mark.parametrize("value,message", [
+    ("2031-03-30T02:30", "does not exist in Europe/Paris"),  # clocks go forward 02:00 -> 03:00
+    ("2031-10-26T02:30", "happens twice in Europe/Paris"),  # clocks go back 03:00 -> 02:00
+])
+def test_local_times_that_daylight_saving_skips_or_repeats_are_refused(tmp_path, settings, value, message):
+    settings.TIME_ZONE = "Europe/Paris"
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", f"'{value}'"), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and f"publish_date: {value.replace('T', ' ')}:00: {message}" in output
+    assert not Article.objects.exists()
+    # With its offset the moment is exact, and accepted.
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", f"'{value}:00+01:00'"), encoding="utf-8")
+    assert run_import(tmp_path)[1] is None
+
+
+def test_a_midnight_that_happens_twice_exports_with_its_offset(tmp_path, settings):
+    """In Havana clocks go back from 01:00 to 00:00 on 3 November 2024: a date alone is ambiguous."""
+    import datetime as dt
+
+    settings.TIME_ZONE = "America/Havana"
+    second_midnight = dt.datetime(2024, 11, 3, 5, 0, tzinfo=dt.UTC)
+    article = make_article("Twice midnight", publish_date=second_midnight)
+    call_command("export_articles", str(tmp_path / "out"), stdout=StringIO())
+    text = (tmp_path / "out" / "twice-midnight.md").read_text()
+    assert "publish_date: '2024-11-03T00:00:00-05:00'" in text
+    Article.objects.all().delete()
+    run_import(tmp_path / "out")
+    assert Article.objects.get(uuid=article.uuid).publish_date == second_midnight

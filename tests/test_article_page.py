@@ -54,6 +54,7 @@ def test_page_shows_every_reference_field(client, imported):
     assert "Test Author" in page and imported.author.get_absolute_url() in page
     assert "8 min read" in page
     assert "16 February 2024" in page
+    assert '<time datetime="2024-02-16T00:00:00+00:00">' in page
     assert 'src="https://images.example.org/hero.jpg"' in page
     assert "<li>one</li>" in page
     assert "https://images.example.org/body.webp" in page
@@ -90,6 +91,15 @@ def test_index_paginates(client, settings):
         make_article(f"Piece {i}")
     assert client.get("/?page=3").status_code == 200
     assert client.get("/?page=4").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["author", "tag"])
+def test_author_and_tag_pages_advertise_their_own_feeds(client, kind):
+    article = make_article("Tagged", tags=["Essays"])
+    obj = article.author if kind == "author" else article.tags.get()
+    page = client.get(obj.get_absolute_url() if kind == "author" else f"/tags/{obj.slug}/").content.decode()
+    for suffix in ["feed/", "feed/atom/", "feed.json"]:
+        assert f'href="/{kind}s/{obj.slug}/{suffix}"' in page
 
 
 def test_author_page_shows_bio_and_published_articles(client):

@@ -12,6 +12,12 @@ from ..share_images import share_image_url
 
 register = template.Library()
 
+
+@register.filter
+def iso8601(moment) -> str:
+    """A date and time as HTML's datetime attribute and Open Graph want it: no microseconds."""
+    return localtime(moment).isoformat(timespec="seconds") if moment else ""
+
 # How wide a hero is drawn in each place (CSS in static/css/site.css decides the same widths).
 SIZES = {
     "article": "(min-width: 46rem) 42.5rem, calc(100vw - 2.5rem)",

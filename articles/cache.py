@@ -4,7 +4,8 @@ Every anonymous GET/HEAD of a reader page (any URL outside `READER_CACHE_EXCLUDE
 index, articles, authors, tags, archive, search, sitemaps, feeds, and whatever reader page
 comes next, with no per-view work) is answered from the shared cache when it can be.
 
-- Freshness across workers: page keys carry a *content version* kept in the shared cache.
+- Freshness across workers: each cached page records the *content version* it was rendered
+  for; the version lives in the shared cache and is read with the page in one round trip.
   Saving or deleting any model of the apps in `CACHE_INVALIDATING_APPS` (articles, authors,
   tags, the publication's settings...) sets a new version, so every worker's next request
   misses and renders from the database.
@@ -18,11 +19,15 @@ comes next, with no per-view work) is answered from the shared cache when it can
 - CDNs and browsers get `Cache-Control: public, max-age` (capped by the next publish moment),
   `ETag` and `Last-Modified`; conditional requests are answered 304 from the cache, and a 304
   made by a view itself (the feeds) passes through untouched.
+- Each worker also keeps its last `READER_CACHE_LOCAL_PAGES` pages in memory, used only while
+  the shared version matches: a hit is one small read from the shared cache.
 - A dead cache server is a miss (see publication/rediscache.py): pages come from the database.
 """
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from hashlib import sha256
 
 from django.conf import settings
@@ -41,10 +46,11 @@ def shared_cache():
     return caches[settings.READER_CACHE_ALIAS]
 
 
-def content_version() -> str:
-    """The current content version; a new random one when the cache has none (new or flushed)."""
+def content_version(version: str | None = None) -> str:
+    """The current content version (`version`: as just read); a new random one when the cache
+    has none (new or flushed)."""
     cache = shared_cache()
-    version = cache.get(VERSION_KEY)
+    version = version or cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         if not cache.add(VERSION_KEY, version, None):
@@ -53,7 +59,7 @@ def content_version() -> str:
 
 
 def bump_content_version(**kwargs):
-    """Make every cached page stale at once, in every worker: pages are keyed by this version."""
+    """Make every cached page stale at once, in every worker: each page records its version."""
     shared_cache().set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
@@ -90,11 +96,38 @@ def next_publish_time(version: str) -> float | None:
     return moment or None
 
 
+class LocalPages:
+    """This worker's copies of the pages it served lately, trusted only while the shared content
+    version still matches: a hit costs one small read of the version instead of a whole page
+    from the shared cache."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, version: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry["version"] != version or entry["expires"] <= time.time():
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict):
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
 class ReaderCacheMiddleware:
     """Serves reader pages from the shared cache; see the module docstring."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.local = LocalPages(settings.READER_CACHE_LOCAL_PAGES)
         self.excluded = tuple(settings.READER_CACHE_EXCLUDE)
 
     def __call__(self, request):
@@ -107,12 +140,9 @@ class ReaderCacheMiddleware:
         ):
             return self.get_response(request)
 
+        key = f"masthead:page:{sha256(request.build_absolute_uri().encode()).hexdigest()}"
         version = content_version()
-        key = f"masthead:page:{version}:{sha256(request.build_absolute_uri().encode()).hexdigest()}"
-        entry = shared_cache().get(key)
-        if entry is not None and "vary" in entry:
-            # The page differs by request headers (e.g. the feeds by Accept): one entry per variant.
-            entry = shared_cache().get(self._variant_key(key, entry["vary"], request))
+        entry = self._find(key, version, request)
         if entry is not None:
             response = HttpResponse(entry["content"], status=entry["status"])
             for name, value in entry["headers"]:
@@ -139,14 +169,30 @@ class ReaderCacheMiddleware:
         if timeout >= 1:
             headers = [(k, v) for k, v in response.items() if k.lower() != "cache-control"]
             entry = {"status": response.status_code, "headers": headers, "content": response.content}
-            entry.update(expires=expires, max_age=max_age)
+            entry.update(version=version, expires=expires, max_age=max_age)
             vary = sorted(self._vary(response) - {"cookie", "accept-encoding"})
             if vary:
-                shared_cache().set(key, {"vary": vary}, timeout)
+                marker = {"version": version, "expires": expires, "vary": vary}
+                shared_cache().set(key, marker, timeout)
+                self.local.put(key, marker)
                 key = self._variant_key(key, vary, request)
             shared_cache().set(key, entry, timeout)
+            self.local.put(key, entry)
         self._set_max_age(response, expires, max_age)
         return self._conditional(request, response)
+
+    def _find(self, key: str, version: str, request):
+        """The page under `key` rendered for `version`: from this worker's memory, else the shared cache."""
+        entry = self.local.get(key, version)
+        if entry is None:
+            entry = shared_cache().get(key)
+            if entry is None or entry["version"] != version or entry["expires"] <= time.time():
+                return None
+            self.local.put(key, entry)
+        if "vary" in entry:
+            # The page differs by request headers (e.g. the feeds by Accept): one entry per variant.
+            return self._find(self._variant_key(key, entry["vary"], request), version, request)
+        return entry
 
     @staticmethod
     def _vary(response) -> set[str]:

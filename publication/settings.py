@@ -124,6 +124,8 @@ if "redis" in CACHES["default"]["BACKEND"]:
 READER_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 READER_CACHE_MAX_AGE = env.int("PAGE_MAX_AGE", default=60)
 READER_CACHE_ALIAS = "default"
+# Pages each worker also keeps in memory, checked against the shared content version on every hit.
+READER_CACHE_LOCAL_PAGES = 500
 # Saving or deleting a row of these apps' models makes every cached page stale.
 CACHE_INVALIDATING_APPS = ["articles"]
 # Paths never served from the page cache (static files never reach it: whitenoise comes first).

@@ -1,0 +1,204 @@
+"""The reader pages with 100,000 articles: in-process time and SQL queries per page.
+
+    .venv/bin/python bench/scale.py [--articles 100000] [--runs 30] [--postgres] [--fresh]
+
+Generates the articles once (bulk_create; each distinct body rendered once through
+articles.markdown.render_markdown) into bench/out/scale-N.sqlite3, kept for the next run
+(--fresh remakes it), or into a throwaway PostgreSQL with --postgres. Then times each page
+in-process with Django's test Client, DEBUG=False, on a cache miss (the page cache off) and
+on a hit, and counts the SQL queries of a miss. Prints median and p99 per page.
+Targets: every page under 30 ms median on a miss; at most 4 SQL queries on a miss.
+"""
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+MEDIAN_TARGET_MS = 30
+QUERY_TARGET = 4
+WORDS = (
+    "archive reader editor column measure paper press story source draft proof headline lede "
+    "kicker byline masthead subscriber newsletter essay report review interview feature notebook "
+    "edition deadline morning evening city river harbour market garden library theatre"
+).split()
+
+
+def body(seed: int) -> str:
+    """A long-form Markdown body: headings, paragraphs, a list, a quote, a link."""
+    rnd = random.Random(seed)
+
+    def paragraph():
+        return " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(60, 110))).capitalize() + "."
+
+    parts = []
+    for section in range(4):
+        parts.append(f"## Section {section + 1}: the {rnd.choice(WORDS)}")
+        parts += [paragraph() for _ in range(3)]
+        parts.append("\n".join(f"- {rnd.choice(WORDS)} and {rnd.choice(WORDS)}" for _ in range(4)))
+        parts.append(f"> {paragraph()}")
+        parts.append(f"See [the {rnd.choice(WORDS)}](https://example.org/{seed}/{section}).")
+    return "\n\n".join(parts)
+
+
+def generate(count: int):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from articles.markdown import render_markdown
+    from articles.models import Article, Author, Tag
+    from articles.reading import reading_time
+
+    started = time.perf_counter()
+    authors = Author.objects.bulk_create([Author(name=f"Writer {i}", slug=f"writer-{i}") for i in range(50)])
+    tags = Tag.objects.bulk_create([Tag(name=f"Topic {i}", slug=f"topic-{i}") for i in range(30)])
+    bodies = [body(seed) for seed in range(25)]
+    rendered = [(text, render_markdown(text), reading_time(text)) for text in bodies]  # once per body
+    now = timezone.now()
+    through = Article.tags.through
+    batch = 5000
+    for start in range(0, count, batch):
+        articles = []
+        for i in range(start, min(start + batch, count)):
+            text, html, minutes = rendered[i % len(rendered)]
+            articles.append(
+                Article(
+                    title=f"{WORDS[i % len(WORDS)].capitalize()} number {i}: a {WORDS[(i * 7) % len(WORDS)]} story",
+                    slug=f"article-{i}",
+                    description=f"What article {i} is about, in one sentence for lists and feeds.",
+                    author=authors[i % len(authors)],
+                    body=text,
+                    body_html=html,
+                    read_time=minutes,
+                    # Ten years of articles, newest first; a few drafts and scheduled ones.
+                    publish_date=now - timedelta(minutes=53 * (count - i)) + (timedelta(days=3) if i % 997 == 0 else timedelta()),
+                    draft=i % 50 == 0,
+                )
+            )
+        with transaction.atomic():
+            created = Article.objects.bulk_create(articles)
+            through.objects.bulk_create(
+                [through(article_id=a.pk, tag_id=tags[(a.pk + k * 7) % len(tags)].pk) for a in created for k in range(2)]
+            )
+        print(f"  {start + len(articles):,} articles", file=sys.stderr)
+    print(f"Generated {count:,} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def measure(client, url, runs):
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30, help="requests per page and mode (default 30)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the SQLite database")
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="masthead-scale-"))
+    database = OUT / f"scale-{args.articles}.sqlite3"
+    if args.fresh and database.exists():
+        database.unlink()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="publication.settings",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{database}",
+        CACHE_URL="locmemcache://scale",
+        MEDIA_ROOT=str(work / "media"),
+        LOG_LEVEL="ERROR",
+    )
+    try:
+        if args.postgres:
+            os.environ["DATABASE_URL"] = subprocess.run(
+                ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
+                cwd=ROOT, check=True, capture_output=True, text=True,
+            ).stdout.strip()
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from articles.models import Article
+
+        call_command("migrate", verbosity=0)
+        if Article.objects.count() != args.articles:
+            Article.objects.all().delete()
+            generate(args.articles)
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")
+        published = Article.objects.published().newest_first()
+        total = published.count()
+        middle = published[total // 2]
+        last_page = -(-total // settings.ARTICLES_PER_PAGE)
+        pages = {
+            "/": "/",
+            f"/?page={last_page // 2} (deep)": f"/?page={last_page // 2}",
+            f"/?page={last_page} (last)": f"/?page={last_page}",
+            "article": middle.get_absolute_url(),
+            "author": middle.author.get_absolute_url(),
+            "tag": "/tags/topic-3/",
+            "/feed/": "/feed/",
+            "/sitemap.xml": "/sitemap.xml",
+            "search": "/search/?q=harbour+library",
+        }
+        client = Client()
+        rows = []
+        for name, url in pages.items():
+            settings.READER_CACHE_SECONDS = 0
+            client.get(url)  # warm: templates, connections
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            miss = measure(client, url, args.runs)
+            settings.READER_CACHE_SECONDS = 600
+            client.get(url)
+            hit = measure(client, url, args.runs)
+            rows.append((name, len(queries), miss, hit))
+            print(f"  {name}: {miss[0]:.1f} ms", file=sys.stderr)
+    finally:
+        if args.postgres:
+            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / "postgres")], cwd=ROOT)
+        subprocess.run(["rm", "-rf", str(work)])
+
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"\n{total:,} published of {args.articles:,} articles, {engine}, DEBUG=False, in-process, {args.runs} runs each")
+    print(f"{'page':24}{'queries':>8}{'miss p50':>10}{'miss p99':>10}{'hit p50':>9}{'hit p99':>9}  targets")
+    failed = False
+    for name, count, (p50, p99), (hit50, hit99) in rows:
+        ok = p50 < MEDIAN_TARGET_MS and count <= QUERY_TARGET
+        failed |= not ok
+        verdict = "ok" if ok else "MISSED"
+        print(f"{name:24}{count:8}{p50:10.1f}{p99:10.1f}{hit50:9.2f}{hit99:9.2f}  {verdict}")
+    print(f"(ms; targets: miss median < {MEDIAN_TARGET_MS} ms, <= {QUERY_TARGET} SQL queries on a miss)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -59,8 +59,13 @@ def content_version(version: str | None = None) -> str:
 
 
 def bump_content_version(**kwargs):
-    """Make every cached page stale at once, in every worker: each page records its version."""
-    shared_cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+    """Make every cached page stale at once, in every worker: each page records its version.
+
+    The writer also looks up the next scheduled moment for the new version, so that readers'
+    page misses do not have to."""
+    version = uuid.uuid4().hex
+    _store_next_publish_time(version)
+    shared_cache().set(VERSION_KEY, version, None)
 
 
 def content_changed(using=None):
@@ -84,16 +89,22 @@ def next_publish_time(version: str) -> float | None:
     """When the next scheduled article goes public (a Unix time), or None: cached per version."""
     from .models import Article
 
-    cache = shared_cache()
-    key = f"masthead:next-publish:{version}"
-    now = time.time()
-    moment = cache.get(key)
-    if moment is None or (moment and moment <= now):
-        date = Article.objects.scheduled().order_by("publish_date").values_list("publish_date", flat=True).first()
-        moment = date.timestamp() if date else 0.0
-        # Kept until that moment at most: then the next one is looked up.
-        cache.set(key, moment, int(moment - now) if moment else settings.READER_CACHE_SECONDS)
+    moment = shared_cache().get(f"masthead:next-publish:{version}")
+    if moment is None or (moment and moment <= time.time()):
+        moment = _store_next_publish_time(version)
     return moment or None
+
+
+def _store_next_publish_time(version: str) -> float:
+    from .models import Article
+
+    now = time.time()
+    date = Article.objects.scheduled().order_by("publish_date").values_list("publish_date", flat=True).first()
+    moment = date.timestamp() if date else 0.0
+    # Kept until that moment at most: then the next one is looked up.
+    timeout = int(moment - now) if moment else settings.READER_CACHE_SECONDS
+    shared_cache().set(f"masthead:next-publish:{version}", moment, timeout)
+    return moment
 
 
 class LocalPages:

@@ -1,0 +1,118 @@
+"""SQL queries per reader page on a cache miss, in one command.
+
+    .venv/bin/python bench/queries.py [--articles 60] [--postgres]
+
+A throwaway site (SQLite, or a throwaway PostgreSQL with --postgres) with articles, authors and
+tags; every reader page is requested with the page cache on, right after a save (a new content version) and
+again on a steady miss (another page of the same content version). Target: at most 4.
+"""
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 4
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=60)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="masthead-queries-"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="publication.settings",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{work}/site.sqlite3",
+        CACHE_URL="locmemcache://queries",
+        MEDIA_ROOT=str(work / "media"),
+        LOG_LEVEL="ERROR",
+    )
+    try:
+        if args.postgres:
+            os.environ["DATABASE_URL"] = subprocess.run(
+                ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
+                cwd=ROOT, check=True, capture_output=True, text=True,
+            ).stdout.strip()
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
+
+        from articles.models import Article, Author, Tag
+
+        call_command("migrate", verbosity=0)
+        authors = [Author.objects.create(name=f"Writer {i}") for i in range(3)]
+        tags = [Tag.objects.create(name=f"Topic {i}") for i in range(4)]
+        now = timezone.now()
+        for i in range(args.articles):
+            article = Article.objects.create(
+                title=f"Article number {i}",
+                description=f"What article {i} is about.",
+                body=f"Paragraph about the harbour and the library, number {i}.\n\n- a list\n- of things\n",
+                author=authors[i % 3],
+                publish_date=now - timedelta(days=i) + (timedelta(days=2) if i % 20 == 0 else timedelta()),
+                draft=i % 17 == 0,
+            )
+            article.tags.set([tags[i % 4], tags[(i + 1) % 4]])
+        published = Article.objects.published().newest_first()
+        article = published[3]
+        month = timezone.localtime(article.publish_date)
+        pages = [
+            "/",
+            "/?page=2",
+            article.get_absolute_url(),
+            article.author.get_absolute_url(),
+            f"/tags/{tags[0].slug}/",
+            "/archive/",
+            f"/archive/{month.year}/{month.month}/",
+            "/search/?q=harbour+library",
+            "/feed/",
+            "/feed/atom/",
+            "/feed.json",
+            f"{article.author.get_absolute_url()}feed/",
+            f"/tags/{tags[0].slug}/feed/",
+            "/sitemap.xml",
+            "/robots.txt",
+        ]
+        client = Client()
+        rows = []
+        for url in pages:
+            Tag.objects.get(pk=tags[3].pk).save()  # a save: a new content version
+            with CaptureQueriesContext(connection) as after_save:
+                status = client.get(url).status_code
+            worst = len(after_save)
+            client.get("/robots.txt?warm")  # the version's next-publish moment is now known
+            with CaptureQueriesContext(connection) as steady:
+                client.get(url + ("&" if "?" in url else "?") + "steady=1")
+            rows.append((url, status, worst, len(steady)))
+    finally:
+        if args.postgres:
+            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / "postgres")], cwd=ROOT)
+        subprocess.run(["rm", "-rf", str(work)])
+
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"SQL queries per page on a cache miss ({engine}, {args.articles} articles, page cache on)")
+    print(f"{'page':40}{'status':>7}{'after a save':>14}{'steady miss':>13}  target <= {TARGET}")
+    failed = False
+    for url, status, worst, steady in rows:
+        ok = worst <= TARGET
+        failed |= not ok
+        print(f"{url:40}{status:7}{worst:14}{steady:13}  {'ok' if ok else 'MISSED'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

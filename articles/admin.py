@@ -257,20 +257,25 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
     # ---- change form panels ------------------------------------------------------------
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Read-only panels get only the article: hand preview_links the request's full address.
+        if obj is not None:
+            obj.absolute_share_url = preview.absolute_share_url(obj, request)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     @admin.display(description="Preview")
     def preview_links(self, article):
         if article.is_public:
             return format_html('Published: <a href="{}">the live page</a>.', article.get_absolute_url())
-        share = preview.share_url(article)
         days = settings.PREVIEW_LINK_MAX_AGE / 86400
         return format_html(
             '<a class="button" href="{}" target="_blank" rel="noopener">Open preview</a> '
             '<span class="share-preview">Share preview (anyone with the link, {} days): '
-            '<input type="text" readonly size="60" aria-label="Share preview link" value="{}{}"></span>',
+            '<input type="text" readonly size="60" aria-label="Share preview link" value="{}"></span>',
             reverse("admin:articles_article_preview", args=[article.pk]),
             f"{days:g}",
-            settings.SITE_URL or "",
-            share,
+            # The full address to paste to someone outside (set by render_change_form, which has the request).
+            getattr(article, "absolute_share_url", None) or preview.share_url(article),
         )
 
     @admin.display(description="Checks")

@@ -10,7 +10,6 @@ The JSON Feed siblings (articles/jsonfeed.py) share `FeedScope` and `FeedEntry`.
 import hashlib
 import math
 import mimetypes
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -33,20 +32,21 @@ from django.utils.html import escape
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from .markdown import strip_control_characters
 from .models import Article, Author, Tag
 from .publication_settings import current as current_publication
+from .visibility import public_authors, public_tags
 
 # Bump when the feeds' markup changes, so validators (ETags) change with it.
-FEED_MARKUP_VERSION = 1
-
-# XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/U+FFFF; C1 controls are
-# "discouraged". None of them carries meaning in an article, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
+FEED_MARKUP_VERSION = 2
 
 def xml_text(value) -> str:
-    """`value` as text that any XML 1.0 (and JSON) consumer accepts."""
-    return _NOT_XML.sub("", str(value or ""))
+    """`value` as text that any XML 1.0 (and JSON) consumer accepts.
+
+    XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/U+FFFF; C1 controls are
+    "discouraged". None of them carries meaning in an article, so they are dropped.
+    """
+    return strip_control_characters(str(value or ""))
 
 
 # Attributes holding one URL, and `srcset`, which holds a list of "URL descriptor" pairs.
@@ -195,11 +195,11 @@ class FeedScope:
 
     @classmethod
     def resolve(cls, request: HttpRequest, kind: str, slug: str | None = None) -> "FeedScope":
-        """The scope named by a URL; 404 for an unknown author or tag."""
+        """The scope named by a URL; 404 for an author or tag that is unknown or has nothing published."""
         if kind == cls.AUTHOR:
-            return cls(request, kind, get_object_or_404(Author, slug=slug))
+            return cls(request, kind, get_object_or_404(public_authors(), slug=slug))
         if kind == cls.TAG:
-            return cls(request, kind, get_object_or_404(Tag, slug=slug))
+            return cls(request, kind, get_object_or_404(public_tags(), slug=slug))
         return cls(request, cls.SITE)
 
     def absolute(self, url: str) -> str:
@@ -464,8 +464,9 @@ class ArticlesFeed(Feed):
         return scope.entries()
 
     def item_title(self, entry):
-        # RSS readers treat titles as HTML (Django escapes them for that reason, see #6533).
-        return escape(entry.title)
+        # Plain text, escaped once by the XML writer: readers show `Q&A: Don't <panic>` as written
+        # (escaping it here too made them show `Q&amp;A: Don&#x27;t`).
+        return entry.title
 
     def item_description(self, entry):
         # The summary is plain text; escaped, no reader can take it for markup.
@@ -503,9 +504,6 @@ class ArticlesAtomFeed(ArticlesFeed):
 
     feed_type = AtomFeedGenerator
     format = "atom"
-
-    def item_title(self, entry):
-        return entry.title  # Atom titles are declared text: no second escaping
 
 
 def feed_stylesheet(request):

@@ -31,6 +31,14 @@ def share_url(article: Article) -> str:
     return reverse("article_share_preview", kwargs={"token": share_token(article)})
 
 
+def absolute_share_url(article: Article, request) -> str:
+    """The share link as the full address to paste to someone: SITE_URL's host when set (the
+    public address behind a proxy), else the host the editor is using."""
+    if settings.SITE_URL:
+        return settings.SITE_URL.rstrip("/") + share_url(article)
+    return request.build_absolute_uri(share_url(article))
+
+
 def render_preview(request, article: Article):
     """The reader's template with the preview banner; or the live page once it is public."""
     if article.is_public:

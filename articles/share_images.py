@@ -6,18 +6,20 @@ from both, so a new title or site name gives a new image and an unchanged one is
 
 import hashlib
 import io
-import textwrap
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
 
+from .markdown import strip_control_characters
+
 SIZE = (1200, 630)
 FOLDER = "share"
 BACKGROUND = (29, 53, 87)
 TEXT = (253, 252, 250)
 ACCENT = (244, 165, 130)
+MAX_LINES = 4
 # Fonts Debian ships (fonts-dejavu-core comes with Chromium); Pillow's own font otherwise.
 FONT_FILES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -30,6 +32,7 @@ CJK_FONT_FILES = (
 
 
 def share_image_name(title: str, site_name: str) -> str:
+    title, site_name = clean_title(title), clean_title(site_name)
     digest = hashlib.sha256(f"{site_name}\n{title}".encode()).hexdigest()[:32]
     return f"{FOLDER}/{digest}.png"
 
@@ -44,37 +47,60 @@ def _font(size: int, text: str):
     return ImageFont.load_default(size)
 
 
-def _wrap(title: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> list[str]:
-    """Greedy wrapping by measured width; text without spaces (CJK) wraps by character."""
-    words = title.split() if " " in title.strip() else list(title)
-    joiner = " " if " " in title.strip() else ""
+def clean_title(title: str) -> str:
+    """The title as one line: control characters dropped, every run of whitespace (newlines,
+    tabs, U+2028...) one space. Pillow refuses to measure multi-line text."""
+    return " ".join(strip_control_characters(title or "").split())
+
+
+def _wrap(text: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> list[str]:
+    """Greedy wrapping by measured width, between words; a word wider than a line (a long URL,
+    or CJK text, written without spaces) breaks between characters instead."""
+
+    def fits(candidate: str) -> bool:
+        return draw.textlength(candidate, font=font) <= max_width
+
     lines, line = [], ""
-    for word in words:
-        trial = f"{line}{joiner}{word}" if line else word
-        if draw.textlength(trial, font=font) <= max_width:
+    for word in text.split(" "):
+        trial = f"{line} {word}" if line else word
+        if fits(trial):
             line = trial
-        else:
-            if line:
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if line and not fits(line + char):
                 lines.append(line)
-            line = word
+                line = char
+            else:
+                line += char
     if line:
         lines.append(line)
     return lines
 
 
+def _ellipsis(line: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> str:
+    """`line` cut short enough to end with "…" inside the width."""
+    while line and draw.textlength(line.rstrip() + " …", font=font) > max_width:
+        line = line[:-1]
+    return line.rstrip() + " …"
+
+
 def draw_share_image(title: str, site_name: str) -> bytes:
+    title, site_name = clean_title(title), clean_title(site_name)
     image = Image.new("RGB", SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)
     margin = 80
+    width = SIZE[0] - 2 * margin
     draw.rectangle((0, 0, 24, SIZE[1]), fill=ACCENT)
     for size in (72, 60, 50, 42):
         font = _font(size, title)
-        lines = _wrap(title, font, SIZE[0] - 2 * margin, draw)
-        if len(lines) <= 4:
+        lines = _wrap(title, font, width, draw)
+        if len(lines) <= MAX_LINES:
             break
-    if len(lines) > 4:
-        lines = lines[:4]
-        lines[-1] = textwrap.shorten(lines[-1] + " …", width=max(10, len(lines[-1])), placeholder=" …")
+    if len(lines) > MAX_LINES:
+        lines = lines[: MAX_LINES - 1] + [_ellipsis(lines[MAX_LINES - 1], font, width, draw)]
     y = margin
     for line in lines:
         draw.text((margin, y), line, font=font, fill=TEXT)

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .models import Article, Author, Tag
+from .models import Article
+from .visibility import public_authors, public_tags
 
 RELATED_ARTICLES = 3
 MONTHS_PER_PAGE = 60
@@ -70,7 +72,7 @@ class AuthorDetailView(ArticlePageMixin, ListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        self.author = get_object_or_404(public_authors(), slug=self.kwargs["slug"])
         return super().get_queryset().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
@@ -81,7 +83,7 @@ class TagDetailView(ArticlePageMixin, ListView):
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
@@ -105,15 +107,30 @@ class ArchiveIndexView(ListView):
         )
 
 
-class MonthArchiveView(ArticlePageMixin, ListView):
-    template_name = "articles/archive_month.html"
+def archive_month_url(year: int, month: int) -> str:
+    """The one address of a month's archive: /archive/2024/03/ (not /2024/3/ nor /2024/003/)."""
+    return reverse("archive_month", kwargs={"year": f"{year:04d}", "month": f"{month:02d}"})
 
-    def get_queryset(self):
+
+class MonthArchiveView(ArticlePageMixin, ListView):
+    """A month with published articles; 404 for any other, so the archive is a finite set of pages."""
+
+    template_name = "articles/archive_month.html"
+    allow_empty = False
+
+    def get(self, request, *args, **kwargs):
         year, month = self.kwargs["year"], self.kwargs["month"]
         if not 1 <= month <= 12 or not dt.MINYEAR < year < dt.MAXYEAR:
             raise Http404("No such month.")
+        canonical = archive_month_url(year, month)
+        if request.path != canonical:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{canonical}?{query}" if query else canonical)
         self.month = dt.date(year, month, 1)
-        return super().get_queryset().filter(publish_date__year=year, publish_date__month=month)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(publish_date__year=self.month.year, publish_date__month=self.month.month)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(month=self.month, **kwargs)

@@ -190,6 +190,68 @@ def test_unknown_author_or_tag_feed_is_404(client, url):
     assert get(client, url).status_code == 404
 
 
+@pytest.mark.parametrize("hidden", [{"draft": True}, {"publish_in": timedelta(days=30)}, None])
+def test_author_or_tag_with_nothing_published_has_no_feed_like_an_unknown_one(client, hidden):
+    """Otherwise anyone could probe for an embargoed tag's or an unannounced author's name."""
+    make_article("Public", author=make_author("Ada Writer"), tags=["Essays"])
+    secret = make_author("Secret Author")
+    if hidden is None:
+        make_tag("Embargoed Merger")  # no article at all
+    else:
+        make_article("Hidden", author=secret, tags=["Embargoed Merger"], **hidden)
+    scoped = xml_feed_urls("secret-author", "embargoed-merger")[2:] + json_feed_urls("secret-author", "embargoed-merger")[1:]
+    for url in scoped:
+        response = get(client, url)
+        assert response.status_code == 404, url
+        assert b"Secret" not in response.content and b"Embargoed" not in response.content, url
+    for url in xml_feed_urls() + json_feed_urls():
+        assert get(client, url).status_code == 200, url
+
+
+def test_author_and_tag_feeds_appear_when_their_first_article_goes_live(client):
+    article = make_article("Soon", author=make_author("New Voice"), tags=["Fresh"], publish_in=timedelta(days=1))
+    assert get(client, "/tags/fresh/feed/").status_code == 404
+    assert get(client, "/authors/new-voice/feed.json").status_code == 404
+    Article.objects.filter(pk=article.pk).update(publish_date=timezone.now() - timedelta(seconds=1))
+    cache.clear()
+    assert [e.title for e in parse(client, "/tags/fresh/feed/").entries] == ["Soon"]
+    assert get(client, "/authors/new-voice/feed.json").status_code == 200
+
+
+# Text is escaped exactly once: readers show titles and summaries as written.
+
+AWKWARD = 'Q&A: Don\'t <panic> & "quote"'
+SUMMARY = 'Fish & chips <3 \'n\' "peas"'
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_titles_and_summaries_read_as_written(client, url):
+    make_article(AWKWARD, author=make_author("Ada Writer"), tags=["Essays"], description=SUMMARY)
+    (item,) = items_of(client, url)
+    assert item["title"] == AWKWARD
+    if url.endswith(".json"):
+        assert item["summary"] == SUMMARY  # JSON Feed summaries are plain text
+    else:
+        entry = parse(client, url).entries[0]
+        assert entry.title_detail.type == "text/plain"
+        # RSS descriptions and Atom summaries are HTML: the text escaped once for it, no markup.
+        assert entry.summary_detail.type == "text/html"
+        assert html.unescape(item["summary"]) == SUMMARY
+        assert "<" not in item["summary"]
+
+
+def test_rss_text_elements_are_escaped_once(client):
+    make_article(AWKWARD, author=make_author("Smith & Jones <Desk>"), tags=["R&D <Lab>"])
+    raw = get(client, "/feed/").content.decode()
+    assert "<title>Q&amp;A: Don't &lt;panic&gt; &amp; \"quote\"</title>" in raw
+    for url in ["/feed/", "/authors/smith-jones-desk/feed/", "/tags/rd-lab/feed/"]:
+        entry = parse(client, url).entries[0]
+        assert entry.title == AWKWARD
+        assert entry.author == "Smith & Jones <Desk>"
+        assert [tag.term for tag in entry.tags] == ["R&D <Lab>"]
+    assert parse(client, "/tags/rd-lab/feed/").feed.title == "Masthead: Articles tagged R&D <Lab>"
+
+
 # Content: whole article, absolute URLs, hero first, call to action last.
 
 
@@ -455,15 +517,14 @@ def test_hostile_content_yields_feeds_that_parse_and_carry_no_executable_markup(
         (item,) = items_of(client, url)  # parses: bozo false, well-formed XML
         text = html.unescape(item["content"])
         assert "😀" in item["title"] and "😀 emoji" in text and "]]> 😀" in text and "code with ]]>" in text
-        # Fields that are HTML (in RSS: all of them; in Atom: summary and content) carry no markup
-        # that runs; fields declared plain text (Atom and JSON titles) are text, shown as such.
+        # Fields that are HTML (RSS and Atom summaries, every content) carry no markup that runs;
+        # titles are plain text in every format, shown as written (control characters dropped).
+        assert item["title"] == "Title <script>alert(1)</script> ]]> 😀 emoji & ampersand", url
         if url.endswith(".json"):
             html_fields = ["content"]
-        elif url.endswith("/atom/"):
+        else:
             html_fields = ["summary", "content"]
             assert parse(client, url).entries[0].title_detail.type == "text/plain"
-        else:
-            html_fields = ["title", "summary", "content"]
         for field in html_fields:
             value = item[field]
             assert "<script" not in value.lower(), (url, field)

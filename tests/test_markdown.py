@@ -75,3 +75,35 @@ def test_article_page_shows_hostile_fields_escaped(client):
 def test_body_is_rendered_once_on_save_not_per_request():
     article = make_article(body="*stored*")
     assert article.body_html == "<p><em>stored</em></p>"
+
+
+def test_control_characters_never_reach_the_html():
+    html = render_markdown("Control chars: \x01\x02\x08\x0b\x0c\x1b\x7f\x85 end.\n\n\tcode\ttab\n\nLine\r\nbreaks")
+    assert not [ch for ch in html if (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F]
+    assert "Control chars:  end." in html
+    assert "<pre><code>code" in html and "Line\nbreaks" in html  # tab and line ends are whitespace, kept
+
+
+@pytest.mark.django_db
+def test_article_page_carries_no_control_characters(client):
+    article = make_article(body="Body \x00\x01\x1b text")
+    assert article.body_html == "<p>Body  text</p>"
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert not [ch for ch in page if ord(ch) < 32 and ch not in "\t\n\r"]
+
+
+def test_links_carry_only_their_href():
+    """A link whose unsafe href was removed keeps no attribute (rel without href is invalid HTML)."""
+    html = render_markdown(
+        '[x](javascript:alert(1)) <a href="JaVaScRiPt:alert(2)">y</a> <a href="vbscript:z" rel="me">z</a> '
+        '[ok](https://example.org/) <a href="/in/" rel="nofollow" target="_blank">in</a>'
+    )
+    assert "<a>x</a>" in html and "<a>y</a>" in html and "<a>z</a>" in html
+    assert '<a href="https://example.org/">ok</a>' in html and '<a href="/in/">in</a>' in html
+    assert "rel=" not in html and "target=" not in html
+
+
+def test_rendering_is_deterministic():
+    text = "[a](https://example.org/) ![b](/media/b.jpg) ![c](https://example.org/c.png \"C\")"
+    assert len({render_markdown(text) for _ in range(50)}) == 1
+    assert '<img alt="b" src="/media/b.jpg" loading="lazy" decoding="async">' in render_markdown(text)

@@ -44,7 +44,7 @@ def test_home_features_the_latest_article_and_hides_drafts(client):
     assert "Secret Draft" not in html and "Scheduled" not in html
 
 
-@pytest.mark.parametrize("url", ["/", "/authors/ada-writer/", "/tags/essays/", "/archive/2024/3/", "/search/?q=piece"])
+@pytest.mark.parametrize("url", ["/", "/authors/ada-writer/", "/tags/essays/", "/archive/2024/03/", "/search/?q=piece"])
 def test_lists_paginate_and_404_past_the_end(client, settings, url):
     settings.ARTICLES_PER_PAGE = 2
     for i in range(5):
@@ -81,6 +81,16 @@ def test_neighbours_with_the_same_publish_date_are_ordered_by_id(client):
     assert f'href="{third.get_absolute_url()}" rel="next"' in html
 
 
+def test_unpublished_articles_are_never_neighbours_related_or_counted(client):
+    article = make_article("Visible", tags=["Shared"], publish_date=at(2024, 3, 10))
+    make_article("Draft Before", tags=["Shared"], draft=True, publish_date=at(2024, 3, 5))
+    make_article("Scheduled After", tags=["Shared"], publish_in=dt.timedelta(days=2))
+    html = page(client, article.get_absolute_url())
+    assert 'rel="prev"' not in html and 'rel="next"' not in html and "related-title" not in html
+    assert "Draft Before" not in html and "Scheduled After" not in html
+    assert '<span class="count">1 article</span>' in page(client, "/archive/")
+
+
 def test_first_and_only_article_has_no_neighbours_or_related(client):
     article = make_article("Alone")
     html = page(client, article.get_absolute_url())
@@ -96,20 +106,43 @@ def test_tag_page_lists_only_published_articles_with_the_tag(client):
     assert "Tagged Public" in html and "Tagged Draft" not in html and "Untagged" not in html
 
 
-def test_tag_without_published_articles_is_an_empty_list(client):
-    make_tag("Lonely")
-    assert "Nothing tagged Lonely has been published yet." in page(client, "/tags/lonely/")
+@pytest.mark.parametrize("hidden", [{"draft": True}, {"publish_in": dt.timedelta(days=30)}, None])
+def test_author_or_tag_with_nothing_published_is_404_like_an_unknown_one(client, hidden):
+    """Otherwise anyone could probe for an embargoed tag's or an unannounced author's name."""
+    if hidden is None:
+        make_author("Secret Author"), make_tag("Embargoed Merger")  # no article at all
+    else:
+        make_article("Hidden", author=make_author("Secret Author"), tags=["Embargoed Merger"], **hidden)
+    for url in ["/authors/secret-author/", "/tags/embargoed-merger/", "/tags/embargoed-merger/?page=2"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Secret" not in response.content.decode() and "Embargoed" not in response.content.decode()
+
+
+def test_author_and_tag_pages_appear_when_their_first_article_goes_live(client):
+    from articles.models import Article
+
+    article = make_article("Soon", author=make_author("New Voice"), tags=["Fresh"], publish_in=dt.timedelta(days=1))
+    page(client, "/authors/new-voice/", status=404)
+    page(client, "/tags/fresh/", status=404)
+    Article.objects.filter(pk=article.pk).update(publish_date=timezone.now() - dt.timedelta(seconds=1))
+    assert "Soon" in page(client, "/authors/new-voice/") and "Soon" in page(client, "/tags/fresh/")
+
+
+def test_every_author_and_tag_link_on_an_article_leads_to_a_page(client):
+    article = make_article("Linked", author=make_author("Ada Writer"), tags=["Essays", "Craft"])
+    make_article("Drafted too", author=make_author("Ada Writer"), tags=["Craft", "Secret"], draft=True)
+    html = page(client, article.get_absolute_url())
+    assert "/tags/secret/" not in html
+    for url in ["/authors/ada-writer/", "/tags/essays/", "/tags/craft/"]:
+        assert url in html
+        assert "Linked" in page(client, url) and "Drafted too" not in page(client, url)
 
 
 def test_unknown_tag_author_and_article_are_404(client):
     page(client, "/tags/no-such-tag/", status=404)
     page(client, "/authors/nobody/", status=404)
     page(client, "/articles/nothing-here/", status=404)
-
-
-def test_author_without_articles(client):
-    make_author("Quiet Person")
-    assert "Quiet Person has not published anything yet." in page(client, "/authors/quiet-person/")
 
 
 def test_archive_counts_months_and_lists_a_month(client):
@@ -119,11 +152,37 @@ def test_archive_counts_months_and_lists_a_month(client):
     make_article("Draft in March", publish_date=at(2024, 3, 5), draft=True)
     html = page(client, "/archive/")
     assert html.index("2024") < html.index("2023")
-    assert '<a href="/archive/2024/3/">March 2024</a> <span class="count">2 articles</span>' in html
-    assert '<a href="/archive/2023/7/">July 2023</a> <span class="count">1 article</span>' in html
-    month = page(client, "/archive/2024/3/")
+    assert '<a href="/archive/2024/03/">March 2024</a> <span class="count">2 articles</span>' in html
+    assert '<a href="/archive/2023/07/">July 2023</a> <span class="count">1 article</span>' in html
+    month = page(client, "/archive/2024/03/")
     assert "March A" in month and "March B" in month and "July" not in month and "Draft in March" not in month
-    assert "Nothing was published in" in page(client, "/archive/2022/1/")
+    assert '<link rel="canonical" href="http://testserver/archive/2024/03/">' in month
+
+
+def test_archive_has_no_page_for_a_month_without_published_articles(client):
+    make_article("Published", publish_date=at(2024, 3))
+    make_article("Draft", publish_date=at(2024, 4), draft=True)
+    make_article("Scheduled", publish_in=dt.timedelta(days=40))
+    later = timezone.now() + dt.timedelta(days=40)
+    for url in ["/archive/1990/01/", "/archive/2099/01/", "/archive/2024/04/", later.strftime("/archive/%Y/%m/")]:
+        page(client, url, status=404)
+    page(client, "/archive/2024/03/")
+
+
+@pytest.mark.parametrize(
+    "url, canonical",
+    [
+        ("/archive/2024/3/", "/archive/2024/03/"),
+        ("/archive/2024/003/", "/archive/2024/03/"),
+        ("/archive/02024/03/", "/archive/2024/03/"),
+        ("/archive/2024/3/?page=1", "/archive/2024/03/?page=1"),
+    ],
+)
+def test_archive_months_have_one_address(client, url, canonical):
+    make_article("Published", publish_date=at(2024, 3))
+    response = client.get(url)
+    assert response.status_code == 301 and response["Location"] == canonical
+    assert client.get(canonical).status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/archive/2024/13/", "/archive/2024/0/", "/archive/0/1/", "/archive/2024/x/"])
@@ -149,7 +208,7 @@ def queries(client, url):
     return len(context)
 
 
-LIST_URLS = ["/", "/authors/ada-writer/", "/tags/essays/", "/archive/", "/archive/2024/3/", "/search/?q=piece"]
+LIST_URLS = ["/", "/authors/ada-writer/", "/tags/essays/", "/archive/", "/archive/2024/03/", "/search/?q=piece"]
 
 
 @pytest.mark.parametrize("url", LIST_URLS)

@@ -1,5 +1,6 @@
 """Staff preview and signed share links: as readers will see it, never public, never cached."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -98,3 +99,15 @@ def test_change_form_offers_preview_and_share_link(client):
     assert f"/admin/articles/article/{article.pk}/preview/" in html
     token = signing.TimestampSigner(salt="masthead.preview").sign(str(article.uuid)).split(":")[0]
     assert f"/preview/{token}:" in html
+
+
+@pytest.mark.parametrize("site_url, base", [("", "http://testserver"), ("https://news.example.org", "https://news.example.org")])
+def test_share_link_on_the_change_form_is_a_full_address(client, settings, site_url, base):
+    settings.SITE_URL = site_url
+    article = make_article("Draft To Share", draft=True)
+    client.force_login(make_staff("Editor"))
+    html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    link = re.search(r'aria-label="Share preview link" value="([^"]+)"', html).group(1)
+    assert link == f"{base}{share_url(article)}"
+    client.logout()
+    assert client.get(link).status_code == 200  # opens the draft for someone without an account

@@ -164,3 +164,32 @@ def test_no_inline_scripts_or_styles(client):
     scripts = re.findall(r"<script\b([^>]*)>", html)
     assert scripts == [' type="application/ld+json"']
     assert "<style" not in html and " style=" not in html and " onerror=" not in html
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Multi\nline",  # YAML `title: |` in an imported file
+        "Tabs\tand\r\nCRLF\u2028and a line separator",
+        "A" * 300,  # one word far wider than the image
+        "https://example.org/" + "a-very-long-path-segment-" * 10,
+        "😀🚀🎉",
+        "مرحبا بالعالم: عنوان طويل يلتف على عدة أسطر في الصورة",
+        "静かなウェブ" * 50,
+        "",
+        "   \n\t ",
+        "Control \x01\x1b\x7f characters",
+    ],
+)
+def test_share_image_is_drawn_for_any_title(client, title):
+    article = make_article(title, slug="any-title")
+    page = head(client, article.get_absolute_url())
+    (url,) = page.meta["og:image"]
+    with default_storage.open(url.removeprefix("http://testserver/media/")) as file:
+        assert Image.open(file).size == (1200, 630)
+
+
+def test_share_image_treats_whitespace_runs_as_one_space(client):
+    one = head(client, make_article("Two\nLines", slug="one").get_absolute_url()).meta["og:image"]
+    other = head(client, make_article("Two  Lines", slug="other").get_absolute_url()).meta["og:image"]
+    assert one == other

@@ -9,6 +9,7 @@ from django.utils.timezone import localtime
 
 from ..renditions import picture_html, responsive_image
 from ..share_images import share_image_url
+from ..views import archive_month_url
 
 register = template.Library()
 
@@ -17,6 +18,13 @@ register = template.Library()
 def iso8601(moment) -> str:
     """A date and time as HTML's datetime attribute and Open Graph want it: no microseconds."""
     return localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+@register.filter
+def month_archive_url(month) -> str:
+    """The canonical archive address of the month a date falls in."""
+    return archive_month_url(month.year, month.month)
+
 
 # How wide a hero is drawn in each place (CSS in static/css/site.css decides the same widths).
 SIZES = {

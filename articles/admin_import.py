@@ -200,6 +200,7 @@ def import_view(request):
             groups = [
                 ("Created" if not report.dry_run else "Would be created", report.of("created")),
                 ("Updated" if not report.dry_run else "Would be updated", report.of("updated")),
+                ("Unchanged", report.of("unchanged")),
                 ("Refused", report.of("failed")),
             ]
             context.update(title="Import report", report=report, groups=groups)

@@ -30,21 +30,27 @@ class FrontMatterError(ValueError):
 class Document:
     meta: dict
     body: str
+    body_line: int = 1  # the line of the file where the body starts (1-based)
 
 
 def normalise_newlines(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse(text: str) -> Document:
-    text = normalise_newlines(text)
-    lines = text.split("\n")
+def closing_line(lines: list[str]) -> int:
+    """The index of the line that closes the front matter; FrontMatterError if there is none."""
     if not lines or lines[0].strip() != DELIMITER:
         raise FrontMatterError("no front matter: the file must start with a '---' line", line=1)
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == DELIMITER)
+        return next(i for i in range(1, len(lines)) if lines[i].strip() == DELIMITER)
     except StopIteration:
         raise FrontMatterError("front matter is not closed by a second '---' line") from None
+
+
+def parse(text: str) -> Document:
+    text = normalise_newlines(text)
+    lines = text.split("\n")
+    end = closing_line(lines)
     try:
         meta = yaml.load("\n".join(lines[1:end]), Loader=SafeLoader)
     except yaml.YAMLError as error:
@@ -58,9 +64,39 @@ def parse(text: str) -> Document:
         raise FrontMatterError("front matter must be a mapping of keys to values", line=2)
     body = "\n".join(lines[end + 1 :])
     # Undo what `dump` adds: one blank line after the front matter, one newline at the end.
-    body = body[1:] if body.startswith("\n") else body
+    body_line = end + 2  # 1-based: the line after the closing '---'
+    if body.startswith("\n"):
+        body, body_line = body[1:], body_line + 1
     body = body[:-1] if body.endswith("\n") else body
-    return Document(meta=meta, body=body)
+    return Document(meta=meta, body=body, body_line=body_line)
+
+
+# Characters no article text may hold: the C0 controls except tab and line ends, DEL and the C1
+# controls. HTML forbids them (validators report them), PostgreSQL cannot store NUL at all, and
+# in a text they are nearly always damage from a broken conversion.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Lone UTF-16 halves, which a YAML escape such as "\\ud800" can produce: no database encodes them.
+SURROGATE = re.compile("[\ud800-\udfff]")
+C0_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
+    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
+
+
+def describe_character(char: str) -> str:
+    """'U+0000 (NUL)': the code point, with its short name for the C0 controls and DEL."""
+    code = ord(char)
+    name = C0_NAMES[code] if code < 32 else "DEL" if code == 0x7F else ""
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def forbidden_character(text: str) -> str | None:
+    """The description of the first character no article text may hold, or None."""
+    match = CONTROL.search(text) or SURROGATE.search(text)
+    if match is None:
+        return None
+    kind = "an unpaired surrogate" if SURROGATE.match(match.group()) else "the control character"
+    return f"{kind} {describe_character(match.group())}"
 
 
 # Characters a single-quoted YAML scalar carries unchanged: printable, and no line breaks

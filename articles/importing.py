@@ -7,11 +7,30 @@ bulk inserts and updates, authors and tags looked up once), so tens of thousands
 import in seconds with memory that does not grow with their number.
 
 An article is matched by its `uuid` when the file has one (files written by
-`export_articles` do), else by its slug.
+`export_articles` do), else by its slug. Within one run an article comes from one file:
+a second file with the same slug, uuid or target article is refused, naming the first.
+
+What a file may hold:
+- No control characters (C0 except tab and line ends, DEL, C1) and no unpaired surrogates,
+  anywhere: the reason names the field or the file's line ("body: line 12 contains the
+  control character U+0000 (NUL)"). The same on every database, and in a dry run.
+- One-line fields (title, subtitle, author, heroImageAlt and each tag) have line breaks and
+  runs of whitespace collapsed to single spaces, with a warning; description, cta and the
+  body keep theirs.
+- Tags are one tag when their names differ only by case or give the same slug ('C++' and
+  'C' both give /tags/c/): merged within a file, and matched to existing tags by name
+  ignoring case, then by slug; every such merge is a warning. A name with nothing to slug
+  ('🚀', '!!!') gets a stable slug from its hash, e.g. 'tag-3f2a9c'.
+
+A file identical to its article (fields, author and tags) is reported "unchanged" and not
+written. If the database refuses a batch, each of its files is written again on its own, in
+its own savepoint: the file it refuses is reported with the database's reason and the others
+are written.
 """
 
 import datetime as dt
 import gc
+import hashlib
 import re
 import uuid as uuid_lib
 from collections import Counter
@@ -22,7 +41,7 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_unicode_slug
-from django.db import IntegrityError, reset_queries, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,6 +58,12 @@ TEXT_KEYS = {
     "title": "title", "subtitle": "subtitle", "description": "description",
     "heroImageAlt": "hero_image_alt", "cta": "cta",
 }
+# Fields shown on one line (headings, bylines, tags, alt text): a line break has no place there.
+ONE_LINE_KEYS = {"title", "subtitle", "heroImageAlt"}
+# A run of two or more whitespace characters, or a single tab or line break: one space.
+LOOSE_WHITESPACE = re.compile(r"\s{2,}|[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+# A front matter line that starts a key, to name the field a bad character is in.
+KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
 READ_TIME = re.compile(r"^\s*(\d{1,4})\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.IGNORECASE)
 # A target that is a relative path: no scheme, not absolute, not a fragment.
 RELATIVE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
@@ -60,7 +85,7 @@ class SourceFile:
 @dataclass
 class FileResult:
     name: str
-    action: str  # "created", "updated" or "failed"
+    action: str  # "created", "updated", "unchanged" or "failed"
     slug: str = ""
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -69,7 +94,7 @@ class FileResult:
     def __str__(self):
         if self.errors:
             return f"{self.name}: failed: " + "; ".join(self.errors)
-        action = f"would be {self.action}" if self.dry_run else self.action
+        action = f"would be {self.action}" if self.dry_run and self.action != "unchanged" else self.action
         line = f"{self.name}: {action} /articles/{self.slug}/"
         return line + ("".join(f" (warning: {w})" for w in self.warnings))
 
@@ -103,11 +128,13 @@ class ImportReport:
         return [result for result in self.results if result.action == action]
 
     def summary(self) -> str:
+        """'Imported 5 file(s): 1 created, 1 updated, 2 unchanged, 1 failed.' ("unchanged" only when some are)."""
         counts = self.counts
         verb = "Would import" if self.dry_run else "Imported"
+        unchanged = f"{counts['unchanged']} unchanged, " if counts["unchanged"] else ""
         return (
             f"{verb} {self.total} file(s): {counts['created']} created, "
-            f"{counts['updated']} updated, {counts['failed']} failed."
+            f"{counts['updated']} updated, {unchanged}{counts['failed']} failed."
         )
 
 
@@ -145,8 +172,22 @@ def local_moment(naive: dt.datetime) -> dt.datetime:
     if first.utcoffset() != second.utcoffset():
         gap = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive
         what = "does not exist" if gap else "happens twice"
-        raise ValueError(f"{what} in {zone.key} (daylight saving); write it with its UTC offset, e.g. 2031-10-26T02:30:00+01:00")
+        # The file's own time with each offset the zone has around it: either is an exact moment.
+        examples = " or ".join(naive.replace(tzinfo=dt.timezone(m.utcoffset())).isoformat() for m in (first, second))
+        raise ValueError(f"{what} in {zone.key} (daylight saving); write it with its UTC offset, e.g. {examples}")
     return first
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line field: line breaks and runs of whitespace become one space."""
+    return LOOSE_WHITESPACE.sub(" ", text).strip()
+
+
+def tag_slug(name: str) -> str:
+    """A tag's address: its slug (letters of any script kept), or a stable hash when it has none."""
+    max_length = Tag._meta.get_field("slug").max_length
+    slug = slugify(name, allow_unicode=True)[:max_length].strip("-")
+    return slug or "tag-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:6]
 
 
 def _read_time(value) -> int | None:
@@ -160,17 +201,34 @@ def _read_time(value) -> int | None:
     raise ValueError(f"read_time: {value!r} is not a number of minutes (e.g. '8 mins')")
 
 
-def _tags(value) -> list[str]:
+def _tags(value) -> tuple[list[str], list[str], bool]:
+    """The file's tag names, one per tag; warnings for names merged; whether whitespace was collapsed."""
     if value is None:
-        return []
+        return [], [], False
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
         raise ValueError("tags: must be a list of names, e.g. ['Publishing', 'Design']")
-    tags = list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
-    if any(len(tag) > Tag._meta.get_field("name").max_length for tag in tags):
-        raise ValueError("tags: a tag name is longer than 100 characters")
-    return tags
+    names, warnings, collapsed = [], [], False
+    first_by_key: dict[str, str] = {}  # casefolded name or slug -> the name that came first
+    for raw in value:
+        name = one_line(raw)
+        collapsed = collapsed or name != raw.strip()
+        if not name:
+            continue
+        if len(name) > Tag._meta.get_field("name").max_length:
+            raise ValueError(f"tags: {name[:40]!r}... is longer than 100 characters")
+        keys = (name.casefold(), tag_slug(name))
+        first = first_by_key.get(keys[0]) or first_by_key.get(keys[1])
+        if first is None:
+            names.append(name)
+            first_by_key.setdefault(keys[0], name), first_by_key.setdefault(keys[1], name)
+        elif first.casefold() == name.casefold():
+            if first != name:
+                warnings.append(f"tags: {name!r} and {first!r} are one tag (tags ignore case)")
+        else:
+            warnings.append(f"tags: {name!r} and {first!r} are one tag (both have the address /tags/{keys[1]}/)")
+    return names, warnings, collapsed
 
 
 def _uuid(value) -> uuid_lib.UUID | None:
@@ -202,6 +260,45 @@ def _image_name(path: str, load_image: ImageLoader, folder: str, dry_run: bool) 
         raise ValueError(f"image {path!r}: {' '.join(error.messages)}") from None
 
 
+def _control_characters(text: str) -> list[str]:
+    """A reason for each line holding a character no article text may hold (the first few).
+
+    Lines are counted in the file, as an editor shows them; a front matter line is named by
+    its key. Checked before the YAML is read: YAML refuses most of them with a vaguer message.
+    """
+    if not (frontmatter.CONTROL.search(text) or frontmatter.SURROGATE.search(text)):
+        return []
+    lines = text.split("\n")
+    try:
+        end = frontmatter.closing_line(lines)
+    except frontmatter.FrontMatterError:
+        end = len(lines)
+    problems = []
+    for index, line in enumerate(lines):
+        what = frontmatter.forbidden_character(line)
+        if what is None:
+            continue
+        key = KEY_LINE.match(line) if index < end else None
+        where = "body" if index > end else key.group(1) if key and key.group(1) in KNOWN_KEYS else "front matter"
+        problems.append(f"{where}: line {index + 1} contains {what}")
+    if len(problems) > 3:
+        problems[3:] = [f"and {len(problems) - 3} more line(s) with control characters"]
+    return problems
+
+
+def _escaped_control_characters(meta: dict) -> list[str]:
+    """Control characters written as YAML escapes ("\\0", "\\x01") in the fields that are kept."""
+    problems = []
+    for key, value in meta.items():
+        values = value if isinstance(value, list) else [value]
+        if key not in KNOWN_KEYS:
+            continue
+        what = next((found for v in values if isinstance(v, str) and (found := frontmatter.forbidden_character(v))), None)
+        if what:
+            problems.append(f"{key}: contains {what}")
+    return problems
+
+
 @dataclass
 class Cleaned:
     """A file that passed validation: the article's fields and its relations by name."""
@@ -221,41 +318,59 @@ class Cleaned:
 
 
 def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
-    """Validate a file; return its fields, or raise InvalidArticle listing every problem."""
+    """Validate a file; return its fields, or raise InvalidArticle listing every problem once."""
+    text = frontmatter.normalise_newlines(source.text)
+    if problems := _control_characters(text):
+        raise InvalidArticle(problems)
     try:
-        document = frontmatter.parse(source.text)
+        document = frontmatter.parse(text)
     except frontmatter.FrontMatterError as error:
         raise InvalidArticle([str(error)]) from None
     meta, errors, fields = document.meta, [], {}
+    if problems := _escaped_control_characters(meta):
+        raise InvalidArticle(problems)
     warnings = [f"unknown key {key!r} ignored" for key in meta if key not in KNOWN_KEYS]
+    collapsed = []  # one-line fields whose line breaks or repeated spaces were collapsed
 
     for key, field_name in TEXT_KEYS.items():
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
             errors.append(f"{key}: must be text, not {type(value).__name__}")
-        else:
-            fields[field_name] = (value or "").strip()
-    if not fields.get("title"):
+            continue
+        value = (value or "").strip()
+        if key in ONE_LINE_KEYS and (flat := one_line(value)) != value:
+            value = flat
+            collapsed.append(key)
+        fields[field_name] = value
+    if fields.get("title") == "":  # absent or blank; a title of the wrong type is reported above
         errors.append("title: required")
 
     author = meta.get("author")
     if not isinstance(author, str) or not author.strip():
         errors.append("author: required, the author's name as text")
-    elif len(author.strip()) > Author._meta.get_field("name").max_length:
-        errors.append("author: the name is longer than 200 characters")
+    else:
+        if (flat := one_line(author)) != author.strip():
+            collapsed.append("author")
+        author = flat
+        if len(author) > Author._meta.get_field("name").max_length:
+            errors.append("author: the name is longer than 200 characters")
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         errors.append(f"draft: must be true or false, not {draft!r}")
     fields["draft"] = draft is True
 
-    for parse, key, field_name in [
-        (_read_time, "read_time", "read_time_override"),
-        (_tags, "tags", None),
-        (_uuid, "uuid", None),
-    ]:
+    tags = []
+    try:
+        tags, tag_warnings, tags_collapsed = _tags(meta.get("tags"))
+        warnings += tag_warnings
+        if tags_collapsed:
+            collapsed.append("tags")
+    except ValueError as error:
+        errors.append(str(error))
+    for parse, key, field_name in [(_read_time, "read_time", "read_time_override"), (_uuid, "uuid", "uuid")]:
         try:
-            fields[field_name or key] = parse(meta.get(key))
+            fields[field_name] = parse(meta.get(key))
         except ValueError as error:
             errors.append(str(error))
     if fields.get("uuid") is None:
@@ -318,18 +433,27 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
 
     if errors:
         raise InvalidArticle(errors)
-    return Cleaned(fields, author.strip(), fields.pop("tags"), warnings)
+    if collapsed:
+        warnings.append(f"{', '.join(collapsed)}: line breaks and repeated spaces collapsed to single spaces")
+    if (fields["hero_image"] or fields["hero_image_url"]) and not fields.get("hero_image_alt"):
+        warnings.append("heroImageAlt: missing, so screen readers get nothing for the hero image")
+    return Cleaned(fields, author, tags, warnings)
 
 
 class _Writer:
-    """Writes batches of cleaned files; remembers authors and tags across batches."""
+    """Writes batches of cleaned files; remembers authors and tags across batches.
+
+    A dry run looks authors and tags up the same way but creates none: None stands for one
+    it would create, so both runs report the same thing.
+    """
 
     def __init__(self, dry_run: bool):
         self.dry_run = dry_run
-        self.authors: dict[str, Author] = {}
-        self.tags: dict[str, Tag] = {}  # by lower-case name: tag names are unique ignoring case
-        # A dry run writes nothing, so it remembers what earlier files would have created.
-        self.would_create: set = set()
+        self.authors: dict[str, Author | None] = {}
+        self.tags: dict[str, Tag | None] = {}  # by casefolded name
+        self.tag_keys: dict[str, str] = {}  # slug -> the casefolded name that holds its tag
+        self.tag_notes: dict[str, str] = {}  # casefolded name -> a warning: filed under another name
+        self.claimed: dict[int, str] = {}  # article pk -> the file that wrote it in this run
         self.fields = [
             f.name for f in Article._meta.concrete_fields if not f.primary_key and f.name != "uuid"
         ]
@@ -338,12 +462,13 @@ class _Writer:
         try:
             with transaction.atomic():
                 return self._write(batch)
-        except IntegrityError:
+        except (DatabaseError, UnicodeError) as error:
+            # Rolled back: what this batch created is gone, so forget it.
+            self.authors.clear(), self.tags.clear(), self.tag_keys.clear()
             if len(batch) == 1:
-                source, cleaned = batch[0]
-                return [FileResult(source.name, "failed", errors=["conflicts with an article saved meanwhile; try again"])]
-            # Someone else wrote meanwhile: retry one file at a time to find the culprit.
-            self.authors.clear(), self.tags.clear()
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                return [FileResult(batch[0][0].name, "failed", errors=[f"the database refused it: {reason}"])]
+            # Find the file the database refuses: each one alone, in its own savepoint.
             return [result for item in batch for result in self.write([item])]
 
     def _existing(self, batch) -> tuple[dict, dict]:
@@ -351,7 +476,7 @@ class _Writer:
         uuids = [cleaned.uuid for _, cleaned in batch if cleaned.uuid]
         found = Article.objects.filter(Q(slug__in=slugs) | Q(uuid__in=uuids))
         by_slug, by_uuid = {}, {}
-        for article in found:
+        for article in found.select_related("author").prefetch_related("tags"):
             by_slug[article.slug], by_uuid[article.uuid] = article, article
         return by_slug, by_uuid
 
@@ -372,23 +497,34 @@ class _Writer:
         now = timezone.now()
         by_slug, by_uuid = self._existing(batch)
         results: list[FileResult] = []
-        valid: list[tuple[int, Article, Cleaned, bool]] = []
+        # (index in results, article, cleaned, its tag ids before if its other fields are unchanged)
+        valid: list[tuple[int, Article, Cleaned, set | None]] = []
+        claims: dict[int, str] = {}
         for source, cleaned in batch:
             try:
                 article = self._target(cleaned, by_slug, by_uuid)
+                first = article and (self.claimed.get(article.pk) or claims.get(article.pk))
+                if first:
+                    raise ValueError(
+                        f"updates the same article (/articles/{article.slug}/) as {first}, imported earlier "
+                        "in this run; each article must come from one file"
+                    )
             except ValueError as error:
                 results.append(FileResult(source.name, "failed", errors=[str(error)]))
                 continue
-            created = article is None
-            if self.dry_run and created and {cleaned.slug, cleaned.uuid} & self.would_create:
-                created = False
             fields = dict(cleaned.fields)
+            same_tags = None
+            if article is not None and article.author.name == cleaned.author and all(
+                getattr(article, name) == value for name, value in fields.items()
+            ):
+                same_tags = {tag.pk for tag in article.tags.all()}
             if self.dry_run:
                 fields.pop("hero_image")  # a name that was checked, never stored
+            created = article is None
             article = article or Article()
             for name, value in fields.items():
                 setattr(article, name, value)
-            if article.pk is None:
+            if created:
                 article.created_date = fields.get("created_date") or fields.get("publish_date") or now
                 article.publish_date = fields.get("publish_date") or now
             try:
@@ -398,34 +534,44 @@ class _Writer:
                 problems = [f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items()]
                 results.append(FileResult(source.name, "failed", errors=problems))
                 continue
+            if not created:
+                claims[article.pk] = source.name
             results.append(FileResult(source.name, "created" if created else "updated", slug=cleaned.slug,
-                                      warnings=cleaned.warnings, dry_run=self.dry_run))
-            valid.append((len(results) - 1, article, cleaned, created))
-
-        if self.dry_run:
-            self.would_create.update(key for _, _, c, new in valid if new for key in (c.slug, c.uuid) if key)
-            return results
+                                      warnings=list(cleaned.warnings), dry_run=self.dry_run))
+            valid.append((len(results) - 1, article, cleaned, same_tags))
 
         self._resolve_authors({cleaned.author for _, _, cleaned, _ in valid})
         self._resolve_tags({name for _, _, cleaned, _ in valid for name in cleaned.tags})
-        new, changed = [], []
-        for _, article, cleaned, created in valid:
-            article.author = self.authors[cleaned.author]
-            article.prepare_for_save()
-            article.updated = now
-            if article.pk is not None:
-                article.version = F("version") + 1  # a form opened before the import is now stale
-            (new if article.pk is None else changed).append(article)
-        Article.objects.bulk_create(new)
-        Article.objects.bulk_update(changed, self.fields)
+        to_write = []
+        for index, article, cleaned, same_tags in valid:
+            keys = [name.casefold() for name in cleaned.tags]
+            results[index].warnings += [self.tag_notes[key] for key in keys if key in self.tag_notes]
+            tags = [self.tags[key] for key in keys]
+            if same_tags is not None and None not in tags and {tag.pk for tag in tags} == same_tags:
+                results[index].action = "unchanged"
+            else:
+                to_write.append((article, cleaned, tags))
 
-        links = Article.tags.through
-        links.objects.filter(article__in=changed).delete()
-        links.objects.bulk_create(
-            links(article_id=article.pk, tag_id=self.tags[name.lower()].pk)
-            for _, article, cleaned, _ in valid
-            for name in cleaned.tags
-        )
+        if not self.dry_run:
+            new, changed = [], []
+            for article, cleaned, _ in to_write:
+                article.author = self.authors[cleaned.author]
+                article.prepare_for_save()
+                article.updated = now
+                if article.pk is not None:
+                    article.version = F("version") + 1  # a form opened before the import is now stale
+                (new if article.pk is None else changed).append(article)
+            Article.objects.bulk_create(new)
+            Article.objects.bulk_update(changed, self.fields)
+
+            links = Article.tags.through
+            links.objects.filter(article__in=changed).delete()
+            links.objects.bulk_create(
+                links(article_id=article.pk, tag_id=tag_id)
+                for article, _, tags in to_write
+                for tag_id in dict.fromkeys(tag.pk for tag in tags)
+            )
+        self.claimed.update(claims)  # only once the batch is through
         return results
 
     def _resolve_authors(self, names: set[str]):
@@ -433,13 +579,28 @@ class _Writer:
         if missing:
             self.authors.update((a.name, a) for a in Author.objects.filter(name__in=missing))
         for name in sorted(names - self.authors.keys()):
-            self.authors[name] = Author.objects.create(name=name)  # save() gives it a unique slug
+            # save() gives it a unique slug
+            self.authors[name] = None if self.dry_run else Author.objects.create(name=name)
 
     def _resolve_tags(self, names: set[str]):
+        """Each name's tag: the one of that name ignoring case, else the one with its slug, else a new one."""
         for name in sorted(names):
-            key = name.lower()
-            if key not in self.tags:
-                self.tags[key] = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            key, slug = name.casefold(), tag_slug(name)
+            if key in self.tags:
+                continue
+            if slug in self.tag_keys:  # an earlier file's tag, under another name
+                tag = self.tags[self.tag_keys[slug]]
+                if tag is not None and tag.name.casefold() != key:
+                    self.tag_notes[key] = f"tags: {name!r} is filed under the tag {tag.name!r} (same address /tags/{slug}/)"
+                self.tags[key] = tag
+                continue
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None and (tag := Tag.objects.filter(slug=slug).first()) is not None:
+                self.tag_notes[key] = f"tags: {name!r} is filed under the tag {tag.name!r} (same address /tags/{slug}/)"
+            if tag is None and not self.dry_run:
+                tag = Tag.objects.create(name=name, slug=slug)
+            self.tags[key] = tag
+            self.tag_keys.setdefault(tag.slug if tag else slug, key)
 
 
 def import_files(
@@ -453,7 +614,8 @@ def import_files(
     report = ImportReport(dry_run=dry_run, keep_results=keep_results)
     writer = _Writer(dry_run)
     pending: list[FileResult | tuple[SourceFile, Cleaned]] = []
-    keys: set = set()
+    # Every slug and uuid read in this run -> its file: a second file for one article is refused.
+    first_file: dict = {}
 
     def flush():
         reset_queries()  # with DEBUG on, Django logs every query: that log would grow with the import
@@ -465,7 +627,7 @@ def import_files(
             report.add(result)
             if on_result:
                 on_result(result)
-        pending.clear(), keys.clear()
+        pending.clear()
 
     for source in sources:
         if isinstance(source, FileResult):
@@ -476,11 +638,14 @@ def import_files(
         except InvalidArticle as invalid:
             pending.append(FileResult(source.name, "failed", errors=invalid.errors))
             continue
-        # Two files for one article in a batch: the first is written before the second is read.
-        if {cleaned.slug, cleaned.uuid} & keys:
-            flush()
-        keys.update({cleaned.slug, cleaned.uuid} - {None})
-        pending.append((source, cleaned))
+        for key, value in (("slug", cleaned.slug), ("uuid", cleaned.uuid)):
+            if value is not None and value in first_file:
+                reason = f"{key}: '{value}' is also the {key} of {first_file[value]}, imported earlier in this run"
+                pending.append(FileResult(source.name, "failed", errors=[reason]))
+                break
+        else:
+            first_file.update((value, source.name) for value in (cleaned.slug, cleaned.uuid) if value is not None)
+            pending.append((source, cleaned))
         if len(pending) >= batch_size:
             flush()
     flush()

@@ -66,9 +66,12 @@ def test_md_files_with_their_images_are_imported_and_reported(editor, media_root
     assert "broken.md" in html and "line 2" in html and "/articles/first-one/" in html
     first = Article.objects.get(slug="first-one")
     assert first.hero_image.name.startswith("heroes/") and (media_root / first.hero_image.name).is_file()
-    # The same files again update the articles.
+    # The same file again changes nothing; an edited one updates its article.
     html = editor.post(URL, {"files": [upload("second.md", article("Second One"))]}).content.decode()
+    assert "0 created, 0 updated, 1 unchanged, 0 failed." in html and "Unchanged (1)" in html
+    html = editor.post(URL, {"files": [upload("second.md", article("Second One", body="Edited.\n"))]}).content.decode()
     assert "0 created, 1 updated, 0 failed." in html and Article.objects.count() == 2
+    assert Article.objects.get(slug="second-one").body.endswith("Edited.")
 
 
 def test_a_zip_imports_with_images_relative_to_each_file(editor, media_root):

@@ -65,12 +65,40 @@ def test_reimporting_updates_in_bulk_and_replaces_tags(tmp_path):
     assert article.version == version + 1  # an editor's form opened before the import is now stale
 
 
-def test_two_files_for_one_article_in_one_run(tmp_path):
+def test_a_second_file_with_the_same_slug_in_one_run_is_refused_naming_the_first(tmp_path):
     (tmp_path / "a.md").write_text(ARTICLE_TEXT, encoding="utf-8")
-    (tmp_path / "b.md").write_text(ARTICLE_TEXT.replace("'A subtitle'", "'Second wins'"), encoding="utf-8")
+    (tmp_path / "b.md").write_text(ARTICLE_TEXT.replace("'A subtitle'", "'Second one'"), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error is not None
+        assert f"b.md: failed: slug: 'a-test-article-with-a-colon' is also the slug of {tmp_path / 'a.md'}" in output
+        assert "1 created, 0 updated, 1 failed." in output
+    assert Article.objects.get().subtitle == "A subtitle"  # the first file's article, not overwritten
+
+
+def test_a_second_file_with_the_same_uuid_in_one_run_is_refused(tmp_path):
+    given = uuid.uuid4()
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("cta:", f"uuid: '{given}'\ncta:"), encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        ARTICLE_TEXT.replace("cta:", f"slug: 'other'\nuuid: '{given}'\ncta:"), encoding="utf-8"
+    )
     output, error = run_import(tmp_path)
-    assert "1 created, 1 updated, 0 failed." in output
-    assert Article.objects.get().subtitle == "Second wins"
+    assert error and f"b.md: failed: uuid: '{given}' is also the uuid of {tmp_path / 'a.md'}" in output
+    assert Article.objects.get().slug == "a-test-article-with-a-colon"
+
+
+def test_two_files_reaching_one_article_by_slug_and_by_uuid_are_refused(tmp_path):
+    """One names the article by its slug, the other by its uuid (under a new slug): one writer only."""
+    article = make_article("Old", slug="old-slug")
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("cta:", "slug: 'old-slug'\ncta:"), encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        ARTICLE_TEXT.replace("cta:", f"slug: 'new-slug'\nuuid: '{article.uuid}'\ncta:"), encoding="utf-8"
+    )
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error and f"b.md: failed: updates the same article (/articles/old-slug/) as {tmp_path / 'a.md'}" in output
+    article.refresh_from_db()
+    assert article.slug == "old-slug" and article.title == "A Test Article: With a Colon"
 
 
 def test_dry_run_validates_everything_and_writes_nothing(tmp_path, media_root):
@@ -82,10 +110,10 @@ def test_dry_run_validates_everything_and_writes_nothing(tmp_path, media_root):
     (folder / "dup.md").write_text(text(2), encoding="utf-8")  # same slug as a0002.md
     output, error = run_import(folder, "--dry-run")
     assert error is not None  # a file would be refused
-    assert "Would import 5 file(s): 2 created, 2 updated, 1 failed. Nothing was written (dry run)." in output
+    assert "Would import 5 file(s): 2 created, 1 updated, 2 failed. Nothing was written (dry run)." in output
     assert "a0000.md: would be created /articles/article-number-0/" in output
     assert "a0001.md: would be updated /articles/article-number-1/" in output
-    assert "dup.md: would be updated" in output
+    assert "dup.md: failed: slug: 'article-number-2' is also the slug of" in output
     assert "bad.md: failed: author: required" in output
     assert Article.objects.count() == 1 and not Tag.objects.exists()
     assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))

@@ -158,10 +158,21 @@ def test_reimporting_an_export_into_the_same_site_changes_nothing(tmp_path):
     run("import_articles", tmp_path / "source")
     make_admin_style_articles()
     before = snapshot()
+    versions = dict(Article.objects.values_list("slug", "version"))
     run("export_articles", tmp_path / "out")
     output = run("import_articles", tmp_path / "out")
-    assert f"0 created, {len(before)} updated, 0 failed." in output
+    assert f"0 created, 0 updated, {len(before)} unchanged, 0 failed." in output
+    assert "out/a-long-one.md: unchanged /articles/a-long-one/" in output
     assert snapshot() == before
+    # Nothing was written: an editor's form opened before the import is still current.
+    assert dict(Article.objects.values_list("slug", "version")) == versions
+
+    # One file edited: that one is updated, the others are still unchanged.
+    edited = tmp_path / "out" / "a-long-one.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Word0x0 ", "Edited "), encoding="utf-8")
+    output = run("import_articles", tmp_path / "out")
+    assert f"0 created, 1 updated, {len(before) - 1} unchanged, 0 failed." in output
+    assert Article.objects.get(slug="a-long-one").body.startswith("## Part 0\n\nEdited ")
 
 
 def test_exported_files_read_as_the_reference_format(tmp_path, settings):

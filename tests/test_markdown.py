@@ -107,3 +107,19 @@ def test_rendering_is_deterministic():
     text = "[a](https://example.org/) ![b](/media/b.jpg) ![c](https://example.org/c.png \"C\")"
     assert len({render_markdown(text) for _ in range(50)}) == 1
     assert '<img alt="b" src="/media/b.jpg" loading="lazy" decoding="async">' in render_markdown(text)
+
+
+@pytest.mark.django_db
+def test_migration_rerenders_bodies_stored_by_older_versions():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from articles.models import Article
+
+    article = make_article(body="[x](javascript:y) a\x01b")
+    stale = '<p><a rel="noopener noreferrer nofollow">x</a> a\x01b</p>'
+    Article.objects.filter(pk=article.pk).update(body_html=stale)
+    import_module("articles.migrations.0005_rerender_bodies").rerender(apps, None)
+    article.refresh_from_db()
+    assert article.body_html == "<p><a>x</a> ab</p>"

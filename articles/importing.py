@@ -451,7 +451,7 @@ class _Writer:
         self.dry_run = dry_run
         self.authors: dict[str, Author | None] = {}
         self.tags: dict[str, Tag | None] = {}  # by casefolded name
-        self.tag_keys: dict[str, str] = {}  # slug -> the casefolded name that holds its tag
+        self.tag_keys: dict[str, tuple[str, str]] = {}  # slug -> (casefolded name, tag name) of its tag
         self.tag_notes: dict[str, str] = {}  # casefolded name -> a warning: filed under another name
         self.claimed: dict[int, str] = {}  # article pk -> the file that wrote it in this run
         self.fields = [
@@ -588,19 +588,20 @@ class _Writer:
             key, slug = name.casefold(), tag_slug(name)
             if key in self.tags:
                 continue
-            if slug in self.tag_keys:  # an earlier file's tag, under another name
-                tag = self.tags[self.tag_keys[slug]]
-                if tag is not None and tag.name.casefold() != key:
-                    self.tag_notes[key] = f"tags: {name!r} is filed under the tag {tag.name!r} (same address /tags/{slug}/)"
-                self.tags[key] = tag
+            if slug in self.tag_keys:  # an earlier file's tag (in a dry run, perhaps one to create)
+                holder, holder_name = self.tag_keys[slug]
+                if holder_name.casefold() != key:
+                    self.tag_notes[key] = f"tags: {name!r} is filed under the tag {holder_name!r} (same address /tags/{slug}/)"
+                self.tags[key] = self.tags[holder]
                 continue
-            tag = Tag.objects.filter(name__iexact=name).first()
-            if tag is None and (tag := Tag.objects.filter(slug=slug).first()) is not None:
+            # SQLite ignores case for ASCII letters only: 'écriture' is then found by its slug.
+            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.filter(slug=slug).first()
+            if tag is not None and tag.name.casefold() != key:
                 self.tag_notes[key] = f"tags: {name!r} is filed under the tag {tag.name!r} (same address /tags/{slug}/)"
             if tag is None and not self.dry_run:
                 tag = Tag.objects.create(name=name, slug=slug)
             self.tags[key] = tag
-            self.tag_keys.setdefault(tag.slug if tag else slug, key)
+            self.tag_keys.setdefault(tag.slug if tag else slug, (key, tag.name if tag else name))
 
 
 def import_files(

@@ -2,6 +2,7 @@
 
 import os
 import pty
+import re
 import threading
 import uuid
 from io import StringIO
@@ -206,6 +207,9 @@ def test_local_times_that_daylight_saving_skips_or_repeats_are_refused(tmp_path,
     (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", f"'{value}'"), encoding="utf-8")
     output, error = run_import(tmp_path)
     assert error and f"publish_date: {value.replace('T', ' ')}:00: {message}" in output
+    # The example is the file's own time, with each offset the zone has around it.
+    offsets = ["+01:00", "+02:00"] if "not exist" in message else ["+02:00", "+01:00"]
+    assert f"e.g. {value}:00{offsets[0]} or {value}:00{offsets[1]}" in output
     assert not Article.objects.exists()
     # With its offset the moment is exact, and accepted.
     (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", f"'{value}:00+01:00'"), encoding="utf-8")
@@ -225,3 +229,189 @@ def test_a_midnight_that_happens_twice_exports_with_its_offset(tmp_path, setting
     Article.objects.all().delete()
     run_import(tmp_path / "out")
     assert Article.objects.get(uuid=article.uuid).publish_date == second_midnight
+
+
+def body_line(n):
+    """ARTICLE_TEXT's body starts on line 13 of the file."""
+    return 13 + n
+
+
+@pytest.mark.parametrize("find,replace,reason", [
+    ("The body, with", "The\x00body, with", "body: line 13 contains the control character U+0000 (NUL)"),
+    ("- two", "- two \x0c", f"body: line {body_line(3)} contains the control character U+000C (FF)"),
+    ("'A subtitle'", "'A \x1b[31msubtitle'", "subtitle: line 3 contains the control character U+001B (ESC)"),
+    ("'A Test Article: With a Colon'", '"A test\\x01 title"', "title: contains the control character U+0001 (SOH)"),
+    ("author: 'Test Author'", "author: 'Test Author'\ntags: ['ok', \"b\\0\"]", "tags: contains the control character U+0000 (NUL)"),
+    ("- one", "- one \x85", f"body: line {body_line(2)} contains the control character U+0085"),
+])
+def test_control_characters_are_refused_naming_the_field_or_line_in_dry_run_too(tmp_path, find, replace, reason):
+    """PostgreSQL cannot store NUL and HTML forbids controls: refused the same way on every database."""
+    assert find in ARTICLE_TEXT
+    (tmp_path / "bad.md").write_text(ARTICLE_TEXT.replace(find, replace), encoding="utf-8")
+    (tmp_path / "good.md").write_text(text(1), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error is not None
+        line = next(line for line in output.splitlines() if "bad.md" in line)
+        assert line == f"{tmp_path / 'bad.md'}: failed: {reason}"
+        assert "1 created, 0 updated, 1 failed." in output
+    assert list(Article.objects.values_list("slug", flat=True)) == ["article-number-1"]
+
+
+def test_many_lines_with_control_characters_are_summed_up(tmp_path):
+    body = "\n".join(f"line {n}\x07" for n in range(10))
+    (tmp_path / "bell.md").write_text(ARTICLE_TEXT.replace("The body, with a list:", body), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and "body: line 13 contains the control character U+0007 (BEL); body: line 14" in output
+    assert "; and 7 more line(s) with control characters" in output
+
+
+def refuse_a_title_in_the_database(title):
+    """A real refusal by the database itself: a trigger, on SQLite or PostgreSQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION masthead_refuse() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; "
+                "END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER masthead_refuse BEFORE INSERT OR UPDATE ON articles_article "
+                "FOR EACH ROW EXECUTE FUNCTION masthead_refuse()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER masthead_refuse BEFORE INSERT ON articles_article "
+                f"WHEN NEW.title = '{title}' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+            )
+
+
+def test_a_file_the_database_refuses_fails_alone_and_the_batch_is_written(tmp_path):
+    folder = write_many(tmp_path / "files", 5)
+    (folder / "a0002.md").write_text(text("refused"), encoding="utf-8")
+    refuse_a_title_in_the_database("Article number refused")
+    output, error = run_import(folder)
+    assert error is not None
+    assert f"{folder / 'a0002.md'}: failed: the database refused it: refused by a trigger" in output
+    assert "Imported 5 file(s): 4 created, 0 updated, 1 failed." in output
+    assert Article.objects.count() == 4 and Tag.objects.count() == 2
+    # The refused file's author (its only file) was not left behind.
+    assert sorted(Author.objects.values_list("name", flat=True)) == ["Author 0", "Author 1"]
+    assert all(article.tags.count() == 2 for article in Article.objects.all())
+
+
+def test_one_line_fields_have_line_breaks_and_runs_of_spaces_collapsed(tmp_path, client):
+    (tmp_path / "multi.md").write_text(
+        "---\n"
+        "title: |\n  Multi\n  line\n"
+        "subtitle: \"Two  spaces\\tand a tab\"\n"
+        "description: \"Kept\\non two lines\"\n"
+        "author: \"QA\\n Tester\"\n"
+        "heroImage: 'https://images.example.org/hero.jpg'\n"
+        "heroImageAlt: \"A\\nred  square\"\n"
+        "tags: [\"Open\\nWeb\", 'No\u00a0break']\n"
+        "publish_date: '2024-03-01'\n"
+        "---\n\nbody\n",
+        encoding="utf-8",
+    )
+    output, error = run_import(tmp_path)
+    assert error is None
+    assert "(warning: title, subtitle, heroImageAlt, author, tags: line breaks and repeated spaces collapsed" in output
+    article = Article.objects.get()
+    assert (article.title, article.subtitle, article.hero_image_alt) == ("Multi line", "Two spaces and a tab", "A red square")
+    assert article.author.name == "QA Tester" and article.description == "Kept\non two lines"
+    assert sorted(article.tags.values_list("name", flat=True)) == ["No\u00a0break", "Open Web"]
+    response = client.get(f"/articles/{article.slug}/")
+    assert response.status_code == 200 and "<h1>Multi line" in response.content.decode().replace("\n", "")
+
+
+def test_tags_differing_by_case_or_slug_are_one_tag_in_dry_run_and_real_run(tmp_path):
+    (tmp_path / "a.md").write_text(text(1, tags="['Python', 'python', 'C++', 'c++', 'C']"), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error is None and "1 created, 0 updated, 0 failed." in output
+        assert "(warning: tags: 'python' and 'Python' are one tag (tags ignore case))" in output
+        assert "(warning: tags: 'C' and 'C++' are one tag (both have the address /tags/c/))" in output
+        assert "saved meanwhile" not in output
+    assert sorted(Article.objects.get().tags.values_list("name", "slug")) == [("C++", "c"), ("Python", "python")]
+
+    # Existing tags are found by name ignoring case, then by slug; dry run and real run agree.
+    (tmp_path / "a.md").unlink()
+    (tmp_path / "b.md").write_text(text(2, tags="['PYTHON', 'c', 'New']"), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error is None and "b.md: " + ("would be created" if dry_run else "created") in output
+        assert "(warning: tags: 'c' is filed under the tag 'C++' (same address /tags/c/))" in output
+    assert Tag.objects.count() == 3
+    assert sorted(Article.objects.get(slug="article-number-2").tags.values_list("name", flat=True)) == ["C++", "New", "Python"]
+
+
+def test_tags_merged_across_files_of_one_run_are_reported_alike_in_dry_run_and_real_run(tmp_path):
+    (tmp_path / "a.md").write_text(text(1, tags="['C++']"), encoding="utf-8")
+    (tmp_path / "b.md").write_text(text(2, tags="['c']"), encoding="utf-8")
+    dry, _ = run_import(tmp_path, "--dry-run")
+    real, _ = run_import(tmp_path)
+    for output, action in ((dry, "would be created"), (real, "created")):
+        line = next(line for line in output.splitlines() if "b.md" in line)
+        assert f"b.md: {action} /articles/article-number-2/ (warning: " in line
+        assert line.endswith("(warning: tags: 'c' is filed under the tag 'C++' (same address /tags/c/))")
+    assert list(Tag.objects.values_list("name", flat=True)) == ["C++"]
+
+
+def test_a_tag_made_in_the_admin_is_found_ignoring_case(tmp_path):
+    existing = Tag.objects.create(name="Écriture")
+    (tmp_path / "a.md").write_text(text(1, tags="['écriture']"), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error is None and "warning: tags" not in output  # the same name, whatever the case
+    assert list(Article.objects.get().tags.all()) == [existing]
+
+
+def test_tags_with_nothing_to_slug_get_a_stable_hash_slug(tmp_path, client):
+    (tmp_path / "a.md").write_text(text(1, tags="['🚀', '!!!', '日本語']"), encoding="utf-8")
+    run_import(tmp_path)
+    slugs = dict(Tag.objects.values_list("name", "slug"))
+    assert slugs["日本語"] == "日本語"
+    assert re.fullmatch(r"tag-[0-9a-f]{6}", slugs["🚀"]) and re.fullmatch(r"tag-[0-9a-f]{6}", slugs["!!!"])
+    assert slugs["🚀"] != slugs["!!!"]
+    assert client.get(f"/tags/{slugs['🚀']}/").status_code == 200
+    # Stable: the same names give the same addresses in another site.
+    Article.objects.all().delete(), Tag.objects.all().delete()
+    run_import(tmp_path)
+    assert dict(Tag.objects.values_list("name", "slug")) == slugs
+
+
+def test_an_unchanged_file_is_reported_unchanged_and_not_written(tmp_path):
+    (tmp_path / "a.md").write_text(text(1), encoding="utf-8")
+    run_import(tmp_path)
+    article = Article.objects.get()
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error is None
+        assert f"{tmp_path / 'a.md'}: unchanged /articles/article-number-1/" in output
+        assert "file(s): 0 created, 0 updated, 1 unchanged, 0 failed." in output
+    fresh = Article.objects.get()
+    assert (fresh.version, fresh.updated) == (article.version, article.updated)
+    # A different tag is a change.
+    (tmp_path / "a.md").write_text(text(1, tags="['Essays']"), encoding="utf-8")
+    assert "0 created, 1 updated, 0 failed." in run_import(tmp_path)[0]
+
+
+def test_one_reason_per_problem(tmp_path):
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'A Test Article: With a Colon'", "12345"), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and output.splitlines()[0].endswith("a.md: failed: title: must be text, not int")
+
+
+def test_a_hero_image_without_alt_text_is_a_warning_on_its_line(tmp_path):
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT, encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        text(2).replace("cta:", "heroImageAlt: 'A hero'\ncta:"), encoding="utf-8"
+    )
+    output, error = run_import(tmp_path)
+    assert error is None
+    lines = output.splitlines()
+    assert lines[0].endswith(
+        "a.md: created /articles/a-test-article-with-a-colon/ "
+        "(warning: heroImageAlt: missing, so screen readers get nothing for the hero image)"
+    )
+    assert lines[1].endswith("b.md: created /articles/article-number-2/")

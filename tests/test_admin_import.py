@@ -132,3 +132,11 @@ def test_importing_needs_an_editors_rights(client):
 def test_an_empty_form_says_what_is_missing(editor):
     response = editor.post(URL, {})
     assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+def test_a_file_with_a_nul_byte_is_refused_on_the_page_and_the_others_imported(editor):
+    files = [upload("nul.md", article("With NUL", body="nul \x00 byte\n")), upload("ok.md", article("Fine"))]
+    html = editor.post(URL, {"files": files}).content.decode()
+    assert "Imported 2 file(s): 1 created, 0 updated, 1 failed." in html
+    assert "body: line 18 contains the control character U+0000 (NUL)" in html
+    assert list(Article.objects.values_list("slug", flat=True)) == ["fine"]

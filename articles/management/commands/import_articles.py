@@ -7,7 +7,9 @@ from articles.progress import Progress
 class Command(BaseCommand):
     help = (
         "Import articles from Markdown files with YAML front matter (files or directories). "
-        "Articles are matched by uuid, else by slug: existing ones are updated."
+        "Articles are matched by uuid, else by slug: existing ones are updated, identical ones are "
+        "reported unchanged. One-line fields (title, subtitle, author, heroImageAlt, tags) have line "
+        "breaks and runs of spaces collapsed to one space; control characters are refused."
     )
 
     def add_arguments(self, parser):

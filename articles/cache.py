@@ -156,9 +156,10 @@ class ReaderCacheMiddleware:
         entry = self._find(key, version, request)
         if entry is not None:
             response = HttpResponse(entry["content"], status=entry["status"])
-            for name, value in entry["headers"]:
-                response[name] = value
-            self._set_max_age(response, entry["expires"], entry["max_age"])
+            # The stored headers were checked when first set: copied as they are (the hot path).
+            response.headers._store.update(entry["headers"])
+            max_age = max(0, min(entry["max_age"], int(entry["expires"] - time.time())))
+            response.headers["Cache-Control"] = f"public, max-age={max_age}"
             return self._conditional(request, response)
 
         response = self.get_response(request)
@@ -178,7 +179,7 @@ class ReaderCacheMiddleware:
             response["Last-Modified"] = http_date(now)
         timeout = int(expires - time.time())  # rounded down: never kept past the moment
         if timeout >= 1:
-            headers = [(k, v) for k, v in response.items() if k.lower() != "cache-control"]
+            headers = {k.lower(): (k, v) for k, v in response.items() if k.lower() != "cache-control"}
             entry = {"status": response.status_code, "headers": headers, "content": response.content}
             entry.update(version=version, expires=expires, max_age=max_age)
             vary = sorted(self._vary(response) - {"cookie", "accept-encoding"})
@@ -228,12 +229,18 @@ class ReaderCacheMiddleware:
 
     @staticmethod
     def _conditional(request, response):
+        if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+            return ReaderCacheMiddleware._head(request, response)
         response = get_conditional_response(
             request,
             etag=response.get("ETag"),
             last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
+        return ReaderCacheMiddleware._head(request, response)
+
+    @staticmethod
+    def _head(request, response):
         if request.method == "HEAD" and response.status_code == 200:
             # Headers only, Content-Length included (WSGI servers complain about a HEAD body).
             length = response.get("Content-Length", str(len(response.content)))

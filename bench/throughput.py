@@ -1,6 +1,6 @@
 """Throughput and latency of the reader pages under gunicorn, against the framework's floor.
 
-    .venv/bin/python bench/throughput.py [--seconds 4] [--connections 16] [--port 8105] [--postgres]
+    .venv/bin/python bench/throughput.py [--seconds 3] [--rounds 3] [--connections 16] [--port 8105] [--postgres]
 
 Sets up a throwaway site (SQLite, or a throwaway PostgreSQL with --postgres; the demo
 articles; a throwaway Redis as the shared cache), then serves it with gunicorn, DEBUG=False and
@@ -67,9 +67,19 @@ def wrk(url, seconds, connections):
     }
 
 
+def median_run(runs):
+    """Each figure's median over the runs; errors summed."""
+    middle = len(runs) // 2
+    merged = {key: sorted(r[key] for r in runs)[middle] for key in ("rps", "p50_ms", "p99_ms")}
+    merged["non_2xx"] = sum(r["non_2xx"] for r in runs)
+    merged["socket_errors"] = "; ".join(r["socket_errors"] for r in runs if r["socket_errors"])
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=4, help="wrk duration per run (default 4)")
+    parser.add_argument("--seconds", type=int, default=3, help="wrk duration per run (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="floor/page rounds per page (default 3)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
@@ -123,22 +133,22 @@ def main():
             results[mode] = {}
             floors = []
             for name, path in pages.items():
+                if name == "floor":
+                    continue
                 # Warm every worker (first renders, template loading, the first cache fill).
                 wrk(base + path, 2, args.connections)
-                if name != "floor":
-                    # The machine is shared: each page is measured between two floor runs,
-                    # and its ratio is to their mean.
-                    before = wrk(base + pages["floor"], args.seconds, args.connections)
-                results[mode][name] = wrk(base + path, args.seconds, args.connections)
-                if name != "floor":
-                    after = wrk(base + pages["floor"], args.seconds, args.connections)
-                    results[mode][name]["floor_rps"] = (before["rps"] + after["rps"]) / 2
-                    floors += [before, after]
+                # The machine is shared: the page and the floor take turns, in short runs, and the
+                # page's ratio is its requests over the floor's in the same rounds.
+                runs, page_floors = [], []
+                for _ in range(args.rounds):
+                    page_floors.append(wrk(base + pages["floor"], args.seconds, args.connections))
+                    runs.append(wrk(base + path, args.seconds, args.connections))
+                results[mode][name] = median_run(runs)
+                results[mode][name]["floor_rps"] = sum(f["rps"] for f in page_floors) / len(page_floors)
+                results[mode][name]["rps"] = sum(r["rps"] for r in runs) / len(runs)
+                floors += page_floors
                 print(f"{mode:8} {name:8} {results[mode][name]['rps']:8.0f} req/s", file=sys.stderr)
-            results[mode]["floor"] = {
-                key: sorted(f[key] for f in floors)[len(floors) // 2] for key in ("rps", "p50_ms", "p99_ms")
-            }
-            results[mode]["floor"].update(non_2xx=sum(f["non_2xx"] for f in floors), socket_errors="")
+            results[mode] = {"floor": median_run(floors), **results[mode]}
             server.terminate()
             server.wait(timeout=30)
             server = None
@@ -155,9 +165,9 @@ def main():
     database = "PostgreSQL" if args.postgres else "SQLite"
     print(
         f"\ngunicorn, DEBUG=False, {workers} workers, {database}, Redis cache; "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s on loopback ({os.cpu_count()} CPUs shared with wrk)"
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} rounds on loopback ({os.cpu_count()} CPUs shared with wrk)"
     )
-    print("floor: the median of the floor runs; x floor: a page's rate over the floor runs just before and after it")
+    print("floor: median of all floor runs; x floor: a page's mean rate over the floor's mean in the same rounds")
     print(f"{'mode':9}{'page':10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x floor':>9}  target")
     failed = False
     for mode, pages_ in results.items():

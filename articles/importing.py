@@ -30,7 +30,6 @@ are written.
 
 import datetime as dt
 import gc
-import hashlib
 import re
 import uuid as uuid_lib
 from collections import Counter
@@ -44,11 +43,10 @@ from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from . import frontmatter
 from .images import check_image, store_image
-from .models import Article, Author, Tag
+from .models import Article, Author, Tag, slug_for
 
 KNOWN_KEYS = {
     "title", "subtitle", "description", "author", "read_time", "publish_date", "created_date",
@@ -185,9 +183,7 @@ def one_line(text: str) -> str:
 
 def tag_slug(name: str) -> str:
     """A tag's address: its slug (letters of any script kept), or a stable hash when it has none."""
-    max_length = Tag._meta.get_field("slug").max_length
-    slug = slugify(name, allow_unicode=True)[:max_length].strip("-")
-    return slug or "tag-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:6]
+    return slug_for(name, Tag._meta.get_field("slug").max_length, prefix="tag")
 
 
 def _read_time(value) -> int | None:
@@ -394,9 +390,7 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
         except ValidationError:
             errors.append(f"slug: {slug!r} may hold only letters, numbers, hyphens and underscores")
     elif fields.get("title"):
-        fields["slug"] = slugify(fields["title"], allow_unicode=True)[:200].strip("-")
-        if not fields["slug"]:
-            errors.append("slug: the title gives no usable slug; add a 'slug' key")
+        fields["slug"] = slug_for(fields["title"], Article._meta.get_field("slug").max_length, prefix="article")
 
     hero, hero_url = meta.get("heroImage"), meta.get("heroImageUrl")
     fields["hero_image_url"], fields["hero_image"] = "", ""

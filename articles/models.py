@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -12,9 +13,15 @@ from .reading import reading_time
 from .renditions import responsive_body_images
 
 
+def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
+    """Letters of any script are kept; text with none (emoji, punctuation) gets a stable hash."""
+    slug = slugify(text, allow_unicode=True)[:max_length].strip("-")
+    return slug or f"{prefix}-" + hashlib.sha256(text.casefold().encode()).hexdigest()[:6]
+
+
 def unique_slug(model, text: str, max_length: int = 200) -> str:
     """A slug for `text` that no row of `model` uses yet."""
-    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "item"
+    base = slug_for(text, max_length, prefix=model._meta.model_name)
     slug, n = base, 2
     while model.objects.filter(slug=slug).exists():
         suffix = f"-{n}"

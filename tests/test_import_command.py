@@ -187,3 +187,17 @@ def test_future_publish_date_is_scheduled(tmp_path):
     future = (timezone.now() + dt.timedelta(days=30)).isoformat()
     run_import(write(tmp_path, "a.md", ARTICLE_TEXT.replace("'2024-02-16'", f"'{future}'")))
     assert Article.objects.get().status == "scheduled"
+
+
+def test_titles_and_tags_without_letters_get_stable_slugs(tmp_path):
+    text = ARTICLE_TEXT.replace("title: 'A Test Article: With a Colon'", "title: '🚀!!!'").replace(
+        "cta:", "tags: ['🚀']\ncta:"
+    )
+    _, error = run_import(write(tmp_path, "a.md", text))
+    assert error is None
+    article = Article.objects.get()
+    assert article.slug.startswith("article-") and len(article.slug) == len("article-") + 6
+    assert article.tags.get().slug.startswith("tag-")
+    # The same title gives the same address when imported again: no duplicate.
+    run_import(tmp_path / "a.md")
+    assert Article.objects.count() == 1

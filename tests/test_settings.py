@@ -19,8 +19,15 @@ PRODUCTION = {
 }
 
 
+def clean_environment() -> dict:
+    """This process's environment without what the test run itself set (its database, cache,
+    and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses)."""
+    skip = ("DATABASE_URL", "CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    return {k: v for k, v in os.environ.items() if k not in skip}
+
+
 def run(code: str, **env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL")}
+    base = clean_environment()
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**base, "DJANGO_SETTINGS_MODULE": "publication.settings", **env},
@@ -149,7 +156,7 @@ def test_s3_bucket_selects_the_object_store_or_says_what_to_install():
 def test_check_deploy_reports_nothing_in_production():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        env={**os.environ, **PRODUCTION, "HTTPS": "True", "DJANGO_SETTINGS_MODULE": "publication.settings"},
+        env={**clean_environment(), **PRODUCTION, "HTTPS": "True", "DJANGO_SETTINGS_MODULE": "publication.settings"},
         cwd=ROOT,
         capture_output=True,
         text=True,

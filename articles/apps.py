@@ -2,10 +2,13 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _sync_roles(**kwargs):
+def _after_migrate(**kwargs):
+    from .cache import content_changed
     from .roles import sync_groups
 
     sync_groups()
+    # A deploy runs migrate: pages cached by the previous release (templates, settings) go stale.
+    content_changed(kwargs.get("using"))
 
 
 class ArticlesConfig(AppConfig):
@@ -14,6 +17,6 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         # Keep the role groups' permissions in step with the models after every migrate.
-        post_migrate.connect(_sync_roles, sender=self)
+        post_migrate.connect(_after_migrate, sender=self)
         # Saving content makes cached pages stale, in every process (web or management command).
         from . import cache  # noqa: F401

@@ -4,11 +4,13 @@ Every anonymous GET/HEAD of a reader page (any URL outside `READER_CACHE_EXCLUDE
 index, articles, authors, tags, archive, search, sitemaps, feeds, and whatever reader page
 comes next, with no per-view work) is answered from the shared cache when it can be.
 
-- Freshness across workers: each cached page records the *content version* it was rendered
-  for; the version lives in the shared cache and is read with the page in one round trip.
-  Saving or deleting any model of the apps in `CACHE_INVALIDATING_APPS` (articles, authors,
-  tags, the publication's settings...) sets a new version, so every worker's next request
-  misses and renders from the database.
+- Freshness across processes: each cached page records the *content version* it was
+  rendered for. The version is one row in the database (`ContentVersion`), read with one
+  small query per request, so it holds for any cache (even per-process memory) and any
+  number of workers, machines and management commands. Saving or deleting any model of the
+  apps in `CACHE_INVALIDATING_APPS` (articles, authors, tags, the publication's settings...),
+  and `update()`/`bulk_create()` on articles, set a new version in the same transaction, so
+  every worker's next request after the commit misses and renders from the database.
 - Exact go-live: no page is kept past the next scheduled publish moment (looked up once per
   content version and cached with it), so a scheduled article appears everywhere at its moment.
 - Never cached: requests carrying a session cookie (staff, previews), paths under
@@ -20,25 +22,22 @@ comes next, with no per-view work) is answered from the shared cache when it can
   `ETag` and `Last-Modified`; conditional requests are answered 304 from the cache, and a 304
   made by a view itself (the feeds) passes through untouched.
 - Each worker also keeps its last `READER_CACHE_LOCAL_PAGES` pages in memory, used only while
-  the shared version matches: a hit is one small read from the shared cache.
+  the version matches: a hit then costs the version query and no cache round trip.
 - A dead cache server is a miss (see publication/rediscache.py): pages come from the database.
 """
 
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from hashlib import sha256
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, get_max_age, patch_cache_control, set_response_etag
 from django.utils.http import http_date, parse_http_date_safe
 
-VERSION_KEY = "masthead:content-version"
 UNCACHEABLE = ("private", "no-store", "no-cache")
 
 
@@ -46,37 +45,26 @@ def shared_cache():
     return caches[settings.READER_CACHE_ALIAS]
 
 
-def content_version(version: str | None = None) -> str:
-    """The current content version (`version`: as just read); a new random one when the cache
-    has none (new or flushed)."""
-    cache = shared_cache()
-    version = version or cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
-    return version
+def content_version() -> str:
+    """The token of the content as committed now (articles.models.ContentVersion)."""
+    from .models import ContentVersion
 
-
-def bump_content_version(**kwargs):
-    """Make every cached page stale at once, in every worker: each page records its version.
-
-    The writer also looks up the next scheduled moment for the new version, so that readers'
-    page misses do not have to."""
-    version = uuid.uuid4().hex
-    _store_next_publish_time(version)
-    shared_cache().set(VERSION_KEY, version, None)
+    return ContentVersion.current()
 
 
 def content_changed(using=None):
-    """Content was written: stale pages now, and once more at commit (a page rendered between
-    the write and the commit saw the old rows)."""
-    bump_content_version()
-    transaction.on_commit(bump_content_version, using=using)
+    """Content was written: every cached page is stale from the moment the write commits.
+
+    The token changes in the writer's own transaction, so no process can see the new token
+    with the old content, nor keep serving old pages once the new content is visible.
+    """
+    from .models import ContentVersion
+
+    ContentVersion.bump(using)
 
 
 def _model_changed(sender, **kwargs):
-    if sender._meta.app_label in settings.CACHE_INVALIDATING_APPS:
+    if sender._meta.app_label in settings.CACHE_INVALIDATING_APPS and sender.__name__ != "ContentVersion":
         content_changed(kwargs.get("using"))
 
 

@@ -177,6 +177,14 @@ class Article(models.Model):
                 condition=models.Q(draft=False),
                 name="article_reader_order_idx",
             ),
+            # An author's page and feed: count and page in reader order without reading other authors' rows.
+            models.Index(
+                fields=["author", "-publish_date", "-id"],
+                condition=models.Q(draft=False),
+                name="article_author_order_idx",
+            ),
+            # The newest edit (feeds' Last-Modified, sitemap lastmod): one step down this index.
+            models.Index(fields=["-updated"], name="article_updated_idx"),
         ]
         # Editors and administrators hold it (articles/roles.py); contributors do not.
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
@@ -186,6 +194,11 @@ class Article(models.Model):
 
     def prepare_for_save(self):
         """Set the derived fields; save() and the bulk importer (which bypasses save()) both call it."""
+        # The admin and the importer refuse NUL with a message; this is the last guard for any
+        # other writer: PostgreSQL cannot store it, SQLite would keep it.
+        for field in ("title", "subtitle", "description", "body", "cta", "hero_image_alt"):
+            if "\x00" in (getattr(self, field) or ""):
+                setattr(self, field, getattr(self, field).replace("\x00", ""))
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
         # Browsers send textareas with CRLF; one line ending keeps export and import lossless.
@@ -222,6 +235,28 @@ class Article(models.Model):
     @property
     def call_to_action(self) -> str:
         return self.cta or current_publication().default_cta
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes with every write to the site's content.
+
+    Cached pages record the token they were rendered for (articles/cache.py). It lives in the
+    database, not in the cache, so every process (each web worker, a management command)
+    sees a change exactly when the content itself commits, whatever cache is configured.
+    """
+
+    token = models.CharField(max_length=32)
+
+    @classmethod
+    def bump(cls, using=None):
+        token = uuid.uuid4().hex
+        if not cls.objects.using(using).filter(pk=1).update(token=token):
+            cls.objects.using(using).update_or_create(pk=1, defaults={"token": token})
+
+    @classmethod
+    def current(cls) -> str:
+        token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
+        return token or ""
 
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.

@@ -51,7 +51,7 @@ def test_second_anonymous_request_comes_from_the_cache(client, url):
     make_article("Cached", author=make_author("Ada Writer"))
     first, _ = queries(client, url)
     second, count = queries(client, url)
-    assert count == 0
+    assert count == 1  # the content version, nothing else
     assert second.status_code == first.status_code == 200
     assert second.content == first.content
 
@@ -69,7 +69,7 @@ def test_conditional_requests_get_304_from_the_cache(client):
     make_article("Cached")
     page = client.get("/")
     not_modified, count = queries(client, "/", if_none_match=page["ETag"])
-    assert not_modified.status_code == 304 and not_modified.content == b"" and count == 0
+    assert not_modified.status_code == 304 and not_modified.content == b"" and count == 1
     assert client.get("/", headers={"if_modified_since": page["Last-Modified"]}).status_code == 304
 
 
@@ -140,7 +140,7 @@ def test_scheduled_article_appears_exactly_at_its_moment_with_caching_on(client,
     assert b"Already Out" in before.content and b"Coming Soon" not in before.content
     # Cached meanwhile, and no cache (ours, a CDN's) is told to keep it past the moment.
     _, count = queries(client, "/")
-    assert count == 0
+    assert count == 1  # the content version
     assert int(before["Cache-Control"].split("max-age=")[1].split(",")[0]) <= 2
     while time.time() < moment - 0.05:  # the moment has not come: still hidden
         assert b"Coming Soon" not in client.get("/").content
@@ -184,21 +184,25 @@ def test_cache_off_renders_every_time(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_save_in_another_process_makes_this_process_fresh(client, settings, redis_url):
-    """Two workers sharing the cache: the other process saves, this one's next page is fresh."""
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_a_save_in_another_process_makes_this_process_fresh(client, settings, backend):
+    """Another process (a second worker, a management command) saves; this one's next page is
+    fresh, whether the cache is shared (Redis) or each process's own memory."""
     if connection.vendor != "postgresql":
         pytest.skip("needs a database two processes share: runs in the PostgreSQL pass of scripts/test.sh")
-    use_redis(settings, redis_url)
+    redis_url = os.environ.get("TEST_REDIS_URL", "")
+    if backend == "redis":
+        use_redis(settings, redis_url or pytest.skip("TEST_REDIS_URL is not set"))
     article = make_article("Before The Edit", description="The edit test article.")
     assert b"Before The Edit" in client.get(article.get_absolute_url()).content
     _, count = queries(client, article.get_absolute_url())
-    assert count == 0  # cached in Redis
+    assert count == 1  # the content version; the page came from the cache
 
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CACHE_URL": redis_url,
+        "CACHE_URL": redis_url if backend == "redis" else "locmemcache://other-process",
         "DJANGO_SETTINGS_MODULE": "publication.settings",
     }
     script = (
@@ -238,7 +242,7 @@ def test_site_answers_from_the_database_when_redis_stops(client, settings, redis
         article = make_article("Still Served")
         client.get("/")
         _, count = queries(client, "/")
-        assert count == 0  # served by Redis
+        assert count == 1  # the content version; the page came from the cache
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -260,4 +264,4 @@ def test_pages_that_vary_by_header_are_cached_per_variant(client):
         assert client.get("/feed/", headers=browser)["Content-Type"].startswith("application/xml")
         assert client.get("/feed/")["Content-Type"].startswith("application/rss+xml")
     _, count = queries(client, "/feed/", **browser)
-    assert count == 0
+    assert count == 1  # the content version

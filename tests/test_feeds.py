@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from django.core.cache import cache
+from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -213,7 +213,6 @@ def test_author_and_tag_feeds_appear_when_their_first_article_goes_live(client):
     assert get(client, "/tags/fresh/feed/").status_code == 404
     assert get(client, "/authors/new-voice/feed.json").status_code == 404
     Article.objects.filter(pk=article.pk).update(publish_date=timezone.now() - timedelta(seconds=1))
-    cache.clear()
     assert [e.title for e in parse(client, "/tags/fresh/feed/").entries] == ["Soon"]
     assert get(client, "/authors/new-voice/feed.json").status_code == 200
 
@@ -347,7 +346,7 @@ def test_author_and_summary_are_on_every_item(client, tagged_article):
 def test_icon_appears_when_configured(client, settings, tagged_article):
     assert "image" not in parse(client, "/feed/").feed
     settings.FEED_ICON_URL = "/static/img/icon.png"
-    cache.clear()  # a settings change comes with a restart; the page cache must not answer for the old one
+    call_command("migrate", verbosity=0)  # a deploy that changes settings runs migrate: pages are fresh
     icon = f"{BASE}/static/img/icon.png"
     assert parse(client, "/feed/").feed.image.href == icon
     atom = parse(client, "/feed/atom/").feed
@@ -502,7 +501,8 @@ def hostile_article():
         hero_image_alt=f"Alt {HOSTILE}\" onerror=\"alert(4)",
         cta=f"CTA {HOSTILE}",
     )
-    article.tags.set([make_tag(f"Tag\x03 {HOSTILE}"[:90])])
+    # No NUL in a tag name: PostgreSQL cannot store it, and the admin and importer refuse it.
+    article.tags.set([make_tag(f"Tag\x03 {HOSTILE}".replace("\x00", "")[:90])])
     return article
 
 

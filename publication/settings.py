@@ -198,15 +198,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy on every response (publication/middleware.py): scripts and styles only
-# from files of this site, never inline; images also from any HTTPS address (external hero
-# images, an object store) and data: URLs (the admin's icons).
+# from files of this site, never inline; images also from any web address (external hero
+# images, which the importer accepts over http too; an object store) and data: URLs (the
+# admin's icons). Over HTTPS, upgrade-insecure-requests fetches http images as https.
 _media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "://" in MEDIA_URL else ""
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        f"img-src 'self' https: data: {_media_origin}".strip(),
+        f"img-src 'self' https: http: data: {_media_origin}".strip(),
         "font-src 'self'",
         "connect-src 'self'",
         "media-src 'self' https:",

@@ -71,3 +71,11 @@ def test_not_modified_answers_keep_them(client, site):
     response = client.get("/", headers={"if_none_match": etag})
     assert response.status_code == 304
     assert_secure(response, "/ (304)")
+
+
+def test_external_hero_images_the_importer_accepts_are_allowed_by_the_policy(client):
+    article = make_article("Plain HTTP Hero", hero_image_url="http://images.example.org/hero.jpg")
+    response = client.get(article.get_absolute_url())
+    assert b'src="http://images.example.org/hero.jpg"' in response.content
+    policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";") if d.strip())
+    assert {"https:", "http:"} <= set(policy["img-src"].split())

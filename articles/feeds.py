@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Func, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -263,16 +263,30 @@ class FeedScope:
 
     @cached_property
     def freshness(self) -> Freshness:
-        published = Article.objects.published().values("pk")
-        stats = self._scoped(Article.objects.all()).aggregate(
-            count=Count("pk", filter=Q(pk__in=published)),
-            live=Max("publish_date", filter=Q(pk__in=published)),
-            # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
-            touched=Max("updated"),
-            next_due=Min("publish_date", filter=Q(pk__in=Article.objects.scheduled().values("pk"))),
-        )
+        """One query of four index lookups (each a scalar subquery: an aggregate over the whole
+        scope with FILTER clauses would read every row of it)."""
+
+        def first(queryset, order):
+            return Subquery(queryset.order_by(order).values(order.lstrip("-"))[:1])
+
+        published = self._scoped(Article.objects.published())
+        stats = (
+            Article.objects.order_by()
+            .values(
+                live_count=Subquery(published.order_by().values(n=Func("pk", function="COUNT"))),
+                live=first(published, "-publish_date"),
+                # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
+                touched=first(self._scoped(Article.objects.all()), "-updated"),
+                next_due=first(self._scoped(Article.objects.scheduled()), "publish_date"),
+            )
+            .first()
+        )  # None: there are no articles at all
+        if stats is None:
+            return Freshness(count=0, last_modified=None, next_due=None)
         stamps = [stamp for stamp in (stats["live"], stats["touched"]) if stamp is not None]
-        return Freshness(count=stats["count"], last_modified=max(stamps, default=None), next_due=stats["next_due"])
+        return Freshness(
+            count=stats["live_count"], last_modified=max(stamps, default=None), next_due=stats["next_due"]
+        )
 
     def etag(self, fmt: str) -> str:
         fresh = self.freshness

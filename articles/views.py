@@ -1,10 +1,11 @@
 """The readers' pages. Each list paginates and runs a fixed number of SQL queries."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -15,6 +16,8 @@ from .models import Article
 from .visibility import public_authors, public_tags
 
 RELATED_ARTICLES = 3
+# How many of the newest articles sharing a tag compete for "related" (see related_articles).
+RELATED_CANDIDATES = 300
 MONTHS_PER_PAGE = 60
 
 
@@ -38,34 +41,78 @@ class ArticleListView(ArticlePageMixin, ListView):
     template_name = "articles/article_list.html"
 
 
+@dataclass(frozen=True)
+class Neighbour:
+    """The previous or next article, as much as its link needs."""
+
+    slug: str
+    title: str
+
+    def get_absolute_url(self):
+        return reverse("article_detail", kwargs={"slug": self.slug})
+
+
+def _neighbour_fields(older: bool) -> dict:
+    """Correlated subqueries for the slug and title of the published article just older (or
+    newer) than the outer one in reader order: each is one step along the reader-order index."""
+    # The date bound stands alone (not only inside the OR) so the database walks the index from there.
+    date = OuterRef("publish_date")
+    if older:
+        side = Q(publish_date__lte=date) & (Q(publish_date__lt=date) | Q(id__lt=OuterRef("id")))
+        order = ("-publish_date", "-id")
+    else:
+        side = Q(publish_date__gte=date) & (Q(publish_date__gt=date) | Q(id__gt=OuterRef("id")))
+        order = ("publish_date", "id")
+    nearest = Article.objects.filter(side).published().order_by(*order)
+    name = "previous" if older else "next"
+    return {f"{name}_{field}": Subquery(nearest.values(field)[:1]) for field in ("slug", "title")}
+
+
 class ArticleDetailView(PublishedArticlesMixin, DetailView):
+    """Three queries: the article with its author and neighbours, its tags, related articles."""
+
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("tags")
+        return (
+            super().get_queryset().prefetch_related("tags").annotate(**_neighbour_fields(True), **_neighbour_fields(False))
+        )
 
     def get_context_data(self, **kwargs):
         article = self.object
-        published = Article.objects.published().select_related("author")
-        tag_ids = [tag.id for tag in article.tags.all()]
-        related = (
-            published.filter(tags__in=tag_ids)
-            .exclude(pk=article.pk)
-            .annotate(shared_tags=Count("tags"))
-            .order_by("-shared_tags", "-publish_date", "-id")[:RELATED_ARTICLES]
-            if tag_ids
-            else []
-        )
-        same_date = Q(publish_date=article.publish_date)
-        older = published.filter(Q(publish_date__lt=article.publish_date) | same_date & Q(id__lt=article.id))
-        newer = published.filter(Q(publish_date__gt=article.publish_date) | same_date & Q(id__gt=article.id))
+        neighbours = {
+            name: Neighbour(slug, getattr(article, f"{name}_title"))
+            for name in ("previous", "next")
+            if (slug := getattr(article, f"{name}_slug")) is not None
+        }
         return super().get_context_data(
-            related_articles=list(related),
-            previous_article=older.order_by("-publish_date", "-id").first(),
-            next_article=newer.order_by("publish_date", "id").first(),
+            related_articles=related_articles(article, [tag.id for tag in article.tags.all()]),
+            previous_article=neighbours.get("previous"),
+            next_article=neighbours.get("next"),
             **kwargs,
         )
+
+
+def related_articles(article: Article, tag_ids: list[int]) -> list[Article]:
+    """Published articles sharing the most tags with `article`, newest first among equals.
+
+    Bounded: only the newest `RELATED_CANDIDATES` published articles carrying any of the tags
+    compete, so the query costs the same with 100 articles or 100,000 (without the bound it
+    counted shared tags over every published article of the tag).
+    """
+    if not tag_ids:
+        return []
+    published = Article.objects.published()
+    candidates = published.filter(tags__in=tag_ids).newest_first().values("pk")[:RELATED_CANDIDATES]
+    related = (
+        published.filter(pk__in=candidates, tags__in=tag_ids)
+        .exclude(pk=article.pk)
+        .select_related("author")
+        .annotate(shared_tags=Count("tags"))
+        .order_by("-shared_tags", "-publish_date", "-id")
+    )
+    return list(related[:RELATED_ARTICLES])
 
 
 class AuthorDetailView(ArticlePageMixin, ListView):

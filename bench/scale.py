@@ -115,8 +115,10 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="masthead-scale-"))
     database = OUT / f"scale-{args.articles}.sqlite3"
-    if args.fresh and database.exists():
-        database.unlink()
+    if args.fresh:
+        # The rollback journal too: left next to a new file, SQLite would replay it into it.
+        for stale in (database, database.with_name(database.name + "-journal")):
+            stale.unlink(missing_ok=True)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="publication.settings",
         DEBUG="False",

@@ -67,3 +67,17 @@ def test_unknown_section_and_page_are_404(client):
 def test_empty_site_has_a_valid_sitemap(client):
     root, found = urls(client)
     assert set(found) == {"http://testserver/", "http://testserver/archive/"}
+
+
+def test_sitemap_and_its_index_run_a_fixed_number_of_queries(client, settings, monkeypatch, django_assert_max_num_queries):
+    settings.READER_CACHE_SECONDS = 0
+    for i in range(3):
+        make_article(f"Counted {i}", tags=["One", "Two"])
+    client.get("/sitemap.xml")  # warm the publication settings' cache
+    with django_assert_max_num_queries(4):  # the counts, then the articles, authors and tags
+        client.get("/sitemap.xml")
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    with django_assert_max_num_queries(1):  # the index: counts and the latest change only
+        root, found = urls(client)
+    assert root.tag.endswith("sitemapindex") and len(found) == 5  # home, 2 article pages, authors, tags
+    assert len(set(found.values())) == 1 and None not in found.values()

@@ -169,6 +169,7 @@ def main():
             "tag": "/tags/topic-3/",
             "/feed/": "/feed/",
             "/sitemap.xml": "/sitemap.xml",
+            "sitemap page (5,000)": "/sitemap-articles.xml?p=2",
             "search": "/search/?q=harbour+library",
         }
         client = Client()

@@ -12,7 +12,7 @@ def create_row(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0005_rerender_bodies'),
+        ('articles', '0004_reader_order_index'),
     ]
 
     operations = [

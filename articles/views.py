@@ -126,12 +126,31 @@ class AuthorDetailView(ArticlePageMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+class ReaderOrderPages:
+    """A list in reader order, counted and paginated over ids alone, loaded whole one page at a time.
+
+    For lists reached through the tag link table: the count and the page's ids come from
+    indexes (link table, then `article_by_id_dates_idx` for visibility and dates), so the wide
+    article rows are read only for the page shown, in one query: the page of ids is a subquery.
+    """
+
+    def __init__(self, ids):
+        self.ids = ids.newest_first().values("pk")
+
+    def count(self):
+        return self.ids.count()
+
+    def __getitem__(self, page):
+        ids = self.ids[page]
+        return list(Article.objects.filter(pk__in=ids).select_related("author").newest_first())
+
+
 class TagDetailView(ArticlePageMixin, ListView):
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
         self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        return ReaderOrderPages(Article.objects.published().filter(tags=self.tag))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)

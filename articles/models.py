@@ -185,6 +185,9 @@ class Article(models.Model):
             ),
             # The newest edit (feeds' Last-Modified, sitemap lastmod): one step down this index.
             models.Index(fields=["-updated"], name="article_updated_idx"),
+            # Visibility and dates by id without reading the wide row (body first, dates after it):
+            # a tag's articles come through the link table by id, so its page counts and sorts here.
+            models.Index(fields=["id", "draft", "publish_date", "updated"], name="article_by_id_dates_idx"),
         ]
         # Editors and administrators hold it (articles/roles.py); contributors do not.
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]

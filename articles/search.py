@@ -38,7 +38,7 @@ WEIGHTS = {"title": 8, "subtitle": 4, "description": 2}
 MAX_TERMS = 10
 MAX_QUERY_LENGTH = 200
 # At most this many candidates per index (see the module's docstring): results are capped near it.
-WINDOW = 1000
+WINDOW = 500
 TRIGRAM = 3  # the shortest term a trigram index can find
 TERM = re.compile(r'"([^"]+)"|(\S+)')
 

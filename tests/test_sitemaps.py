@@ -4,7 +4,10 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
+from articles.models import Article
 from articles.sitemaps import ArticleSitemap
 from tests.factories import make_article, make_author, make_tag
 
@@ -81,3 +84,66 @@ def test_sitemap_and_its_index_run_a_fixed_number_of_queries(client, settings, m
         root, found = urls(client)
     assert root.tag.endswith("sitemapindex") and len(found) == 5  # home, 2 article pages, authors, tags
     assert len(set(found.values())) == 1 and None not in found.values()
+
+
+def test_a_small_site_sitemap_is_four_queries_with_the_page_cache_on(client, settings, django_assert_max_num_queries):
+    """The page cache's content-version read, the counts, the articles, authors and tags together."""
+    settings.READER_CACHE_SECONDS = 600
+    for i in range(3):
+        make_article(f"Counted {i}", author=make_author(f"Writer {i}"), tags=["One", "Two"])
+    client.get("/sitemap.xml?warm")  # the version's next publish moment
+    with django_assert_max_num_queries(4):
+        root, found = urls(client)
+    assert sum("/authors/" in loc for loc in found) == 3 and sum("/tags/" in loc for loc in found) == 2
+
+
+@pytest.mark.parametrize("section", ["articles", "authors", "tags"])
+def test_each_section_page_is_at_most_four_queries(client, settings, section, django_assert_max_num_queries):
+    settings.READER_CACHE_SECONDS = 600
+    for i in range(3):
+        make_article(f"Counted {i}", author=make_author(f"Writer {i}"), tags=["One", "Two"])
+    client.get(f"/sitemap-{section}.xml?warm")
+    with django_assert_max_num_queries(4):
+        root, found = urls(client, f"/sitemap-{section}.xml")
+    assert len(found) in (2, 3)
+
+
+def at(days_ago):
+    return timezone.now() - dt.timedelta(days=days_ago)
+
+
+def test_author_and_tag_lastmod_is_their_newest_public_change(client):
+    old_writer, busy_writer = make_author("Old Writer"), make_author("Busy Writer")
+    make_article("Old", author=old_writer, tags=["Quiet"], publish_date=at(300))
+    Article.objects.filter(title="Old").update(updated=at(200))  # last edited 200 days ago
+    make_article("Fresh", author=busy_writer, tags=["Loud"], publish_date=at(10))
+    Article.objects.filter(title="Fresh").update(updated=at(9))
+    edited = make_article("Edited", author=busy_writer, tags=["Loud"], publish_date=at(50))
+    Article.objects.filter(pk=edited.pk).update(updated=at(3))  # an old article edited 3 days ago
+    # Neither drafts nor scheduled articles move a lastmod: readers cannot see them.
+    make_article("Secret", author=old_writer, tags=["Quiet"], draft=True)
+    make_article("Soon", author=old_writer, tags=["Quiet"], publish_in=dt.timedelta(days=2))
+    Article.objects.filter(title__in=["Secret", "Soon"]).update(updated=at(0))
+    _, found = urls(client)
+
+    def day(value):
+        return value.date().isoformat()
+
+    assert found["http://testserver/authors/old-writer/"] == day(at(200))
+    assert found["http://testserver/tags/quiet/"] == day(at(200))
+    assert found["http://testserver/authors/busy-writer/"] == day(at(3))
+    assert found["http://testserver/tags/loud/"] == day(at(3))
+    for section in ("authors", "tags"):  # the section pages agree with the one-page sitemap
+        _, page = urls(client, f"/sitemap-{section}.xml")
+        assert page == {loc: mod for loc, mod in found.items() if f"/{section}/" in loc}
+
+
+def test_locations_are_the_pages_own_addresses(client):
+    """Built without a reverse() per URL: still exactly what reverse() gives, unicode slugs included."""
+    article = make_article("Ünïcode and spaces", tags=["Café crème"], author=make_author("Zoë Writer"))
+    _, found = urls(client)
+    assert f"http://testserver{article.get_absolute_url()}" in found
+    assert f"http://testserver{article.author.get_absolute_url()}" in found
+    tag = article.tags.get()
+    assert f"http://testserver{reverse('tag_detail', kwargs={'slug': tag.slug})}" in found
+    assert any("%C3%BC" in loc for loc in found)  # percent-encoded like reverse() does

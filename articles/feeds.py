@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Func, Subquery
+from django.db.models import Exists, Func, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -172,12 +172,53 @@ class Freshness:
     last_modified: datetime | None
     next_due: datetime | None
 
+    @classmethod
+    def of(cls, stats: dict | None) -> "Freshness":
+        if stats is None:
+            return cls(count=0, last_modified=None, next_due=None)
+        stamps = [stamp for stamp in (stats["live"], stats["touched"]) if stamp is not None]
+        return cls(count=stats["live_count"], last_modified=max(stamps, default=None), next_due=stats["next_due"])
+
     def max_age(self) -> int:
         """Seconds a cache may keep the feed: short, and never past the next scheduled article."""
         max_age = settings.FEED_MAX_AGE
         if self.next_due is not None:
             max_age = min(max_age, math.ceil((self.next_due - timezone.now()).total_seconds()))
         return max(0, max_age)
+
+
+def _in_scope(queryset, kind: str, subject):
+    """`queryset` narrowed to an author's or tag's articles (`subject`: one, or an OuterRef to one).
+
+    A tag's is an EXISTS on the link table, not a join: newest-first walks of the reader-order
+    index then stop after the first few articles carrying the tag instead of sorting all of them.
+    """
+    if kind == FeedScope.AUTHOR:
+        return queryset.filter(author=subject)
+    if kind == FeedScope.TAG:
+        if isinstance(subject, OuterRef):
+            subject = OuterRef(subject)  # one level deeper: inside the link subquery
+        return queryset.filter(Exists(Article.tags.through.objects.filter(article=OuterRef("pk"), tag=subject)))
+    return queryset
+
+
+def _freshness_fields(kind: str, subject) -> dict:
+    """Scalar subqueries for `Freshness`: each an index lookup (an aggregate over the whole scope
+    with FILTER clauses would read every row of it)."""
+
+    def first(queryset, order):
+        return Subquery(queryset.order_by(order).values(order.lstrip("-"))[:1])
+
+    published = Article.objects.published()
+    # Counting goes through the link table's tag index (a join), the rest walk date indexes.
+    counted = published.filter(tags=subject) if kind == FeedScope.TAG else _in_scope(published, kind, subject)
+    return {
+        "live_count": Subquery(counted.order_by().values(n=Func("pk", function="COUNT"))),
+        "live": first(_in_scope(published, kind, subject), "-publish_date"),
+        # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
+        "touched": first(_in_scope(Article.objects.all(), kind, subject), "-updated"),
+        "next_due": first(_in_scope(Article.objects.scheduled(), kind, subject), "publish_date"),
+    }
 
 
 class FeedScope:
@@ -195,11 +236,16 @@ class FeedScope:
 
     @classmethod
     def resolve(cls, request: HttpRequest, kind: str, slug: str | None = None) -> "FeedScope":
-        """The scope named by a URL; 404 for an author or tag that is unknown or has nothing published."""
-        if kind == cls.AUTHOR:
-            return cls(request, kind, get_object_or_404(public_authors(), slug=slug))
-        if kind == cls.TAG:
-            return cls(request, kind, get_object_or_404(public_tags(), slug=slug))
+        """The scope named by a URL; 404 for an author or tag that is unknown or has nothing published.
+
+        An author or tag is read with its feed's freshness in the same query."""
+        if kind in (cls.AUTHOR, cls.TAG):
+            subjects = public_authors() if kind == cls.AUTHOR else public_tags()
+            stats = _freshness_fields(kind, OuterRef("pk"))
+            subject = get_object_or_404(subjects.annotate(**stats), slug=slug)
+            scope = cls(request, kind, subject)
+            scope.freshness = Freshness.of({name: getattr(subject, name) for name in stats})
+            return scope
         return cls(request, cls.SITE)
 
     def absolute(self, url: str) -> str:
@@ -211,11 +257,7 @@ class FeedScope:
         return current_publication()
 
     def _scoped(self, queryset):
-        if self.kind == self.AUTHOR:
-            return queryset.filter(author=self.subject)
-        if self.kind == self.TAG:
-            return queryset.filter(tags=self.subject)
-        return queryset
+        return _in_scope(queryset, self.kind, self.subject)
 
     # What the feed says about itself.
 
@@ -262,31 +304,10 @@ class FeedScope:
     # What the feed carries.
 
     @cached_property
-    def freshness(self) -> Freshness:
-        """One query of four index lookups (each a scalar subquery: an aggregate over the whole
-        scope with FILTER clauses would read every row of it)."""
-
-        def first(queryset, order):
-            return Subquery(queryset.order_by(order).values(order.lstrip("-"))[:1])
-
-        published = self._scoped(Article.objects.published())
-        stats = (
-            Article.objects.order_by()
-            .values(
-                live_count=Subquery(published.order_by().values(n=Func("pk", function="COUNT"))),
-                live=first(published, "-publish_date"),
-                # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
-                touched=first(self._scoped(Article.objects.all()), "-updated"),
-                next_due=first(self._scoped(Article.objects.scheduled()), "publish_date"),
-            )
-            .first()
-        )  # None: there are no articles at all
-        if stats is None:
-            return Freshness(count=0, last_modified=None, next_due=None)
-        stamps = [stamp for stamp in (stats["live"], stats["touched"]) if stamp is not None]
-        return Freshness(
-            count=stats["live_count"], last_modified=max(stamps, default=None), next_due=stats["next_due"]
-        )
+    def freshness(self) -> "Freshness":
+        """The site feed's: one query of four index lookups (an author's or tag's comes with it)."""
+        stats = Article.objects.order_by().values(**_freshness_fields(self.kind, self.subject)).first()
+        return Freshness.of(stats)  # None: there are no articles at all
 
     def etag(self, fmt: str) -> str:
         fresh = self.freshness

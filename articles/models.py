@@ -188,12 +188,9 @@ class Article(models.Model):
             # Visibility and dates by id without reading the wide row (body first, dates after it):
             # a tag's articles come through the link table by id, so its page counts and sorts here.
             models.Index(fields=["id", "draft", "publish_date", "updated"], name="article_by_id_dates_idx"),
-            # An author's newest edit (the sitemap's lastmod): one step, not a sort of all their rows.
-            models.Index(
-                fields=["author", "-updated", "publish_date"],
-                condition=models.Q(draft=False),
-                name="article_author_updated_idx",
-            ),
+            # An author's newest edit, public (sitemap lastmod) or any (feed Last-Modified): one
+            # step down this index, not a sort of all their rows.
+            models.Index(fields=["author", "-updated", "draft", "publish_date"], name="article_author_edit_idx"),
         ]
         # Editors and administrators hold it (articles/roles.py); contributors do not.
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]

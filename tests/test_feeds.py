@@ -559,12 +559,25 @@ def test_query_count_does_not_grow_with_items(client, settings, url):
     for n in range(8):
         make_article(f"More {n}", author=author, tags=["Essays", f"T{n}"])
     assert queries() == one
-    assert one <= 4  # freshness, (author or tag), articles with authors, their tags
+    assert one <= 3  # freshness (with the author or tag), articles with authors, their tags
 
     with CaptureQueriesContext(connection) as captured:
         etag = get(client, url)["ETag"]
         assert get(client, url, **{"If-None-Match": etag}).status_code == 304
-    assert len(captured) - one <= 2  # a 304 costs the freshness query (and the scope lookup) only
+    assert len(captured) - one <= 1  # a 304 costs the freshness query (with the scope lookup) only
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_a_feed_miss_is_at_most_four_queries_with_the_page_cache_on(client, settings, url):
+    """The page cache's content-version read counts too (issue 6: at most 4 on a miss)."""
+    settings.READER_CACHE_SECONDS = 600
+    author = make_author("Ada Writer")
+    for n in range(3):
+        make_article(f"Piece {n}", author=author, tags=["Essays", f"T{n}"])
+    get(client, url + "?warm")  # the version's next publish moment, the publication's settings
+    with CaptureQueriesContext(connection) as captured:
+        assert get(client, url).status_code == 200
+    assert len(captured) <= 4, [query["sql"][:80] for query in captured]
 
 
 # JSON Feed structure.

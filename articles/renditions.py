@@ -9,6 +9,8 @@ URLs are used as they are: Masthead does not fetch other people's images.
 import html
 import io
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote
@@ -65,16 +67,34 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+# Renditions found, by source name, in this process: a page (hero and share image) and the
+# next pages ask again without a round trip to the shared cache. Only found ones are kept: a
+# stored name always means the same file (storage never overwrites), so they cannot go stale.
+_FOUND: OrderedDict[tuple, ResponsiveImage] = OrderedDict()
+_FOUND_SIZE = 1024
+_found_lock = threading.Lock()
+
+
 def responsive_image(source_name: str) -> ResponsiveImage | None:
     """Renditions of a stored image, made on first use; None when it is missing or not re-encodable.
 
     The answer is cached, so a page draws its images without touching storage once they exist.
     """
+    memo = (str(settings.MEDIA_ROOT), settings.MEDIA_URL, source_name)  # one storage's name
+    with _found_lock:
+        if memo in _FOUND:
+            _FOUND.move_to_end(memo)
+            return _FOUND[memo]
     key = f"renditions:{source_name}"
     found = cache.get(key)
     if found is None:
         found = _make_renditions(source_name) or False
         cache.set(key, found, CACHE_SECONDS if found else MISSING_CACHE_SECONDS)
+    if found:
+        with _found_lock:
+            _FOUND[memo] = found
+            while len(_FOUND) > _FOUND_SIZE:
+                _FOUND.popitem(last=False)
     return found or None
 
 

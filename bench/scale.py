@@ -168,6 +168,8 @@ def main():
             "author": middle.author.get_absolute_url(),
             "tag": "/tags/topic-3/",
             "/feed/": "/feed/",
+            "author feed": middle.author.get_absolute_url() + "feed/",
+            "tag feed": "/tags/topic-3/feed/",
             "/sitemap.xml": "/sitemap.xml",
             "sitemap: articles p. 2": "/sitemap-articles.xml?p=2",
             "sitemap: authors": "/sitemap-authors.xml",

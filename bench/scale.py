@@ -110,6 +110,9 @@ def main():
     parser.add_argument("--runs", type=int, default=30, help="requests per page and mode (default 30)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
     parser.add_argument("--fresh", action="store_true", help="regenerate the SQLite database")
+    parser.add_argument(
+        "--database-url", help="use this database instead (e.g. a PostgreSQL kept between runs: generated once)"
+    )
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -130,7 +133,9 @@ def main():
         LOG_LEVEL="ERROR",
     )
     try:
-        if args.postgres:
+        if args.database_url:
+            os.environ["DATABASE_URL"] = args.database_url
+        elif args.postgres:
             os.environ["DATABASE_URL"] = subprocess.run(
                 ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
                 cwd=ROOT, check=True, capture_output=True, text=True,
@@ -198,7 +203,7 @@ def main():
             subprocess.run(["sh", "scripts/services.sh", "stop", str(work / "postgres")], cwd=ROOT)
         subprocess.run(["rm", "-rf", str(work)])
 
-    engine = "PostgreSQL" if args.postgres else "SQLite"
+    engine = "PostgreSQL" if "postgres" in os.environ["DATABASE_URL"] else "SQLite"
     print(f"\n{total:,} published of {args.articles:,} articles, {engine}, DEBUG=False, in-process, {args.runs} runs each")
     print(f"{'page':24}{'queries':>8}{'miss p50':>10}{'miss p99':>10}{'hit p50':>9}{'hit p99':>9}  targets")
     failed = False

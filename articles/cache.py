@@ -26,6 +26,7 @@ comes next, with no per-view work) is answered from the shared cache when it can
 - A dead cache server is a miss (see publication/rediscache.py): pages come from the database.
 """
 
+import contextvars
 import threading
 import time
 from collections import OrderedDict
@@ -45,11 +46,29 @@ def shared_cache():
     return caches[settings.READER_CACHE_ALIAS]
 
 
+class _RequestVersion:
+    """The version read once for the request being served (on first use): the page and all it
+    shows, the publication settings included, then belong to that one version."""
+
+    token = None
+
+    def get(self) -> str:
+        from .models import ContentVersion
+
+        if self.token is None:
+            self.token = ContentVersion.current()
+        return self.token
+
+
+_request_version = contextvars.ContextVar("masthead_content_version", default=None)
+
+
 def content_version() -> str:
     """The token of the content as committed now (articles.models.ContentVersion)."""
     from .models import ContentVersion
 
-    return ContentVersion.current()
+    request_version = _request_version.get()
+    return request_version.get() if request_version else ContentVersion.current()
 
 
 def content_changed(using=None):
@@ -130,6 +149,13 @@ class ReaderCacheMiddleware:
         self.excluded = tuple(settings.READER_CACHE_EXCLUDE)
 
     def __call__(self, request):
+        token = _request_version.set(_RequestVersion())
+        try:
+            return self._respond(request)
+        finally:
+            _request_version.reset(token)
+
+    def _respond(self, request):
         if (
             request.method not in ("GET", "HEAD")
             or not settings.READER_CACHE_SECONDS

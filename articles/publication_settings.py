@@ -1,7 +1,9 @@
 """What every page shares about the publication, editable in the admin without a deploy.
 
-One record (pk 1), read through the cache; saving it clears the cache. Values left empty
-fall back to the SITE_NAME / SITE_TAGLINE / DEFAULT_CTA settings.
+One record (pk 1), read through the cache under the current content version: saving it
+changes the version (articles/cache.py), so every process reads the new record at once and
+no page is cached with the old one. Values left empty fall back to the SITE_NAME /
+SITE_TAGLINE / DEFAULT_CTA settings.
 """
 
 from django.conf import settings
@@ -11,8 +13,6 @@ from django.core.validators import URLValidator
 from django.db import models
 
 CACHE_KEY = "masthead:publication-settings"
-# Bounded so that per-process caches (locmem with several workers) catch up on their own.
-CACHE_SECONDS = 60
 
 
 def validate_links(text: str) -> None:
@@ -48,7 +48,6 @@ class PublicationSettings(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1  # one record
         super().save(*args, **kwargs)
-        cache.delete(CACHE_KEY)
 
     @property
     def site_name(self) -> str:
@@ -69,8 +68,11 @@ class PublicationSettings(models.Model):
 
 def current() -> PublicationSettings:
     """The settings record (unsaved defaults when none exists), cached."""
-    record = cache.get(CACHE_KEY)
+    from .cache import content_version
+
+    key = f"{CACHE_KEY}:{content_version()}"
+    record = cache.get(key)
     if record is None:
         record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings(pk=1)
-        cache.set(CACHE_KEY, record, CACHE_SECONDS)
+        cache.set(key, record, settings.READER_CACHE_SECONDS or 600)
     return record

@@ -216,6 +216,32 @@ def test_a_save_in_another_process_makes_this_process_fresh(client, settings, ba
     assert b"After The Edit" in response.content and b"Before The Edit" not in response.content
 
 
+@pytest.mark.django_db(transaction=True)
+def test_publication_settings_saved_in_another_process_show_at_once(client):
+    """The settings record is cached per content version: no worker keeps showing old ones."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database two processes share: runs in the PostgreSQL pass of scripts/test.sh")
+    article = make_article("Settings Test")
+    for url in ("/", article.get_absolute_url()):
+        client.get(url)  # cached, with the settings of this version
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CACHE_URL": "locmemcache://other-process",
+        "DJANGO_SETTINGS_MODULE": "publication.settings",
+    }
+    script = (
+        "import django; django.setup()\n"
+        "from articles.models import PublicationSettings\n"
+        "record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings()\n"
+        "record.tagline = 'A Brand New Tagline'; record.default_cta = 'A brand new call.'; record.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=60)
+    assert b"A Brand New Tagline" in client.get("/").content
+    assert b"A brand new call." in client.get(article.get_absolute_url()).content
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

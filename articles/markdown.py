@@ -37,6 +37,9 @@ def strip_control_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
+TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown and sanitise the result with an allowlist.
 
@@ -44,6 +47,8 @@ def render_markdown(text: str) -> str:
     editor previews is exactly what readers get.
     """
     html = markdown_lib.markdown(strip_control_characters(text or ""), extensions=EXTENSIONS, output_format="html")
+    # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
+    html = TOP_HEADING.sub(r"<\1h2", html)
     html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -124,3 +124,9 @@ def test_rerender_command_updates_bodies_stored_by_older_versions(client):
     article.refresh_from_db()
     assert article.body_html == "<p><a>x</a> ab</p>"
     assert "<p><a>x</a> ab</p>" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_top_level_heading_in_a_body_becomes_a_section_heading():
+    # The article's title is the page's one <h1>; the heading's text must not be lost.
+    assert render_markdown("# Big Heading\n\ntext") == "<h2>Big Heading</h2>\n<p>text</p>"
+    assert render_markdown('<H1 id="x">Raw</H1>') == '<h2 id="x">Raw</h2>'

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
 from .models import Article, PublicationSettings
@@ -72,6 +73,18 @@ def https_urls(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+class BodyField(MarkdownxFormField):
+    """Browsers send a textarea with CRLF line ends and bodies are stored with LF: only a real
+    edit counts as a change (in the form and in the revision history), and edge whitespace is
+    the writer's, kept as typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "strip": False})
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ArticleAdminForm(forms.ModelForm):
     # The version this form was loaded with; a save from an older version is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -80,7 +93,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = "__all__"
         formfield_callback = https_urls
-        field_classes = {"publish_date": LocalDateTimeField, "hero_image": HeroImageField}
+        field_classes = {"publish_date": LocalDateTimeField, "hero_image": HeroImageField, "body": BodyField}
         widgets = {
             "publish_date": widgets.AdminSplitDateTime,
             "hero_image": widgets.AdminFileWidget(attrs={"accept": ACCEPT}),

@@ -95,3 +95,11 @@ def test_publication_settings_have_revisions(client, editor):
     record = PublicationSettings.objects.get()
     assert [v.field_dict["name"] for v in Version.objects.get_for_object(record)] == ["The Daily Ledger", "The Ledger"]
     assert "The Daily Ledger" in client.get("/").content.decode()
+
+
+def test_a_browser_resending_the_body_with_crlf_is_not_a_body_change(client, editor):
+    article = make_article("Unchanged Body", body="Line one.\nLine two.\n")
+    save(client, article, body="Line one.\r\nLine two.\r\n", title="Only The Title Changed")
+    assert article.body == "Line one.\nLine two.\n"
+    message = Version.objects.get_for_object(article).first().revision.comment
+    assert "Body" not in message and "Title" in message

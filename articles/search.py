@@ -1,43 +1,47 @@
 """Ranked search over an article's title, subtitle, description and body.
 
 Every term (a word, or a "quoted phrase") must appear in the article, as a substring, so
-words of languages written without spaces (Japanese, Chinese) are found like any other.
-Ranking: a term in the title counts 8, in the subtitle 4, in the description 2 (in the body
-only: 0); ties go to the newest article.
+words of languages written without spaces (Japanese, Chinese) are found like any other, and
+`C++` means those three characters on every database. Ranking: a term in the title counts 8,
+in the subtitle 4, in the description 2 (in the body only: 0); ties go to the newest article.
 
 Indexes keep it fast with 100,000 articles (bench/scale.py):
-- SQLite: two FTS5 tables with the trigram tokenizer (substring matching for terms of 3+
-  characters, any script), kept in step with articles_article by SQL triggers
-  (migration 0008_search_index; `ensure_sqlite_index` re-creates them after Django remakes
-  the table). `articles_search` holds the four fields, `articles_search_head` the three short
-  ones.
-- PostgreSQL: a GIN index on the weighted `simple` tsvector of the four fields (full-text
-  search, any language alike) and, when the pg_trgm extension could be created, a trigram GIN
-  index for substring matches.
+- SQLite: two contentless FTS5 tables with the trigram tokenizer (substring matching for terms
+  of 3+ characters, any script), kept in step with articles_article by SQL triggers.
+  `articles_search` holds the four fields, `articles_search_head` the three short ones. Their
+  rowid is the article's publish minute and id (`SQLITE_KEY`), so reading an index backwards
+  from "now" gives the newest matching articles by publish date, and stops there.
+- PostgreSQL: trigram GIN indexes (pg_trgm) on the four fields and on the three short ones.
 
 A common word can match nearly every article, and counting or ranking 100,000 rows costs a
-second whatever the index. So matching is bounded: the candidates are the newest WINDOW
-articles matching every term, plus (on SQLite) the newest WINDOW whose title, subtitle or
-description alone match every term, so an old article named after the query is still found.
-Terms shorter than 3 characters (e.g. two kanji) cannot use a trigram index: a query made
-only of those looks through the newest WINDOW public articles.
+second whatever the index. So when more than WINDOW articles match, the candidates are the
+WINDOW newest matches by publish date plus the WINDOW newest whose title, subtitle or
+description match (an old article named after the query is still found), and the page says
+the results were limited (`SearchNotes`). Below that every match is shown and counted.
+Terms shorter than 3 characters (e.g. two kanji, "Go") cannot use a trigram index: alongside
+a longer term they filter its matches; alone, they are looked for in the title, subtitle and
+description of every public article and in the text of the newest WINDOW (the page says so).
 
 `ArticleQuerySet.search()` calls `search_articles`: views use that, never this module's parts.
+The results queryset carries `search_notes` (what the page should tell the reader).
 """
 
 import re
 import sqlite3
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 FIELDS = ("title", "subtitle", "description", "body")
+HEAD_FIELDS = ("title", "subtitle", "description")
 # How much a term found in each short field counts; the body is where the rest match.
 WEIGHTS = {"title": 8, "subtitle": 4, "description": 2}
 MAX_TERMS = 10
 MAX_QUERY_LENGTH = 200
-# At most this many candidates per index (see the module's docstring): results are capped near it.
+# At most this many candidates per index (see the module's docstring).
 WINDOW = 500
 TRIGRAM = 3  # the shortest term a trigram index can find
 TERM = re.compile(r'"([^"]+)"|(\S+)')
@@ -45,97 +49,153 @@ TERM = re.compile(r'"([^"]+)"|(\S+)')
 # SQLite 3.34 brought FTS5's trigram tokenizer; older SQLite searches the bounded window only.
 SQLITE_FTS = sqlite3.sqlite_version_info >= (3, 34, 0)
 SQLITE_TABLES = {
-    "articles_search": ("title", "subtitle", "description", "body"),
-    "articles_search_head": ("title", "subtitle", "description"),
+    "articles_search": FIELDS,
+    "articles_search_head": HEAD_FIELDS,
 }
-# PostgreSQL: one expression, written once, for the GIN index and for the queries that use it.
+# An index row's rowid: publish minute * 2**31 + id, so rowid order is publish-date order (to
+# the minute, then id). Ids below 2**31 and any year from 1 to 9999 fit in SQLite's 64 bits.
+ID_BITS = 31
+ID_MASK = (1 << ID_BITS) - 1
+
+
+def sqlite_key(row: str) -> str:
+    return f"((CAST(strftime('%s', {row}.publish_date) AS INTEGER) / 60) * {1 << ID_BITS} + {row}.id)"
+
+
+# PostgreSQL: the searched texts, written once for the trigram indexes and the queries using
+# them; chr(31) cannot occur in a search term, so no match spans two fields.
+PG_TEXT = "(title || chr(31) || subtitle || chr(31) || description || chr(31) || body)"
+PG_HEAD_TEXT = "(title || chr(31) || subtitle || chr(31) || description)"
+# The weighted tsvector of migration 0008 (its GIN index was dropped by 0012).
 PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, title), 'A')"
     " || setweight(to_tsvector('simple'::regconfig, subtitle), 'B')"
     " || setweight(to_tsvector('simple'::regconfig, description), 'C')"
     " || setweight(to_tsvector('simple'::regconfig, body), 'D'))"
 )
-# The four fields as one text for the trigram index; chr(31) cannot occur in a search term.
-PG_TEXT = "(title || chr(31) || subtitle || chr(31) || description || chr(31) || body)"
+
+
+@dataclass(frozen=True)
+class SearchNotes:
+    """What the results page tells the reader besides the results."""
+
+    terms: tuple = ()
+    shortened: bool = False  # the query was cut to MAX_QUERY_LENGTH characters or MAX_TERMS terms
+    capped: bool = False  # more than WINDOW articles match: the newest WINDOW (and title matches) are shown
+    short_terms_bounded: bool = False  # only short terms: bodies of the newest WINDOW articles searched
+    window: int = WINDOW
 
 
 def search_terms(query: str) -> list[str]:
     """The words and "quoted phrases" of a query, without duplicates, at most MAX_TERMS."""
-    query = (query or "")[:MAX_QUERY_LENGTH]
+    return _parse(query)[0]
+
+
+def _parse(query: str) -> tuple[list[str], bool]:
+    query = query or ""
+    shortened = len(query) > MAX_QUERY_LENGTH
     terms = []
-    for phrase, word in TERM.findall(query):
+    for phrase, word in TERM.findall(query[:MAX_QUERY_LENGTH]):
         term = " ".join((phrase or word).split()).strip("\"'")
         if term and term.casefold() not in {t.casefold() for t in terms}:
             terms.append(term)
-    return terms[:MAX_TERMS]
+    return terms[:MAX_TERMS], shortened or len(terms) > MAX_TERMS
 
 
 def search_articles(queryset, query: str):
-    """Articles of `queryset` matching every term of `query`, best first; none for an empty query."""
-    terms = search_terms(query)
+    """Articles of `queryset` matching every term of `query`, best first; none for an empty query.
+    The queryset's `search_notes` say whether the query was shortened or the results limited."""
+    terms, shortened = _parse(query)
     if not terms:
-        return queryset.none()
-    if connection.vendor == "sqlite" and SQLITE_FTS:
-        matches = _sqlite_matches(queryset, terms)
+        results = queryset.none()
+        results.search_notes = SearchNotes(shortened=shortened)
+        return results
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    notes = {}
+    if not long_terms:
+        matches = _short_terms_matches(queryset, terms)
+        notes["short_terms_bounded"] = True
+    elif connection.vendor == "sqlite" and SQLITE_FTS:
+        matches, notes["capped"] = _sqlite_matches(queryset, terms, long_terms)
     elif connection.vendor == "postgresql":
-        matches = _postgres_matches(queryset, terms)
+        matches, notes["capped"] = _postgres_matches(queryset, terms)
     else:
-        matches = _window_matches(queryset, terms)
-    return matches.annotate(rank=_rank(terms)).order_by("-rank", "-publish_date", "-id")
+        matches = _short_terms_matches(queryset, terms)
+        notes["short_terms_bounded"] = True
+    results = matches.annotate(rank=_rank(terms)).order_by("-rank", "-publish_date", "-id")
+    results.search_notes = SearchNotes(terms=tuple(terms), shortened=shortened, window=WINDOW, **notes)
+    return results
 
 
-def _contains(term: str) -> Q:
+def _contains(term: str, fields=FIELDS) -> Q:
     match = Q()
-    for field in FIELDS:
+    for field in fields:
         match |= Q(**{f"{field}__icontains": term})
     return match
 
 
-def _window_matches(queryset, terms):
-    """The newest WINDOW articles of `queryset` that contain every term: bounded, no index needed."""
-    newest = queryset.order_by("-publish_date", "-id").values("pk")[:WINDOW]
-    matches = queryset.filter(pk__in=newest)
+def _contains_all(terms, fields=FIELDS) -> Q:
+    match = Q()
     for term in terms:
-        matches = matches.filter(_contains(term))
-    return matches
+        match &= _contains(term, fields)
+    return match
 
 
-def _sqlite_matches(queryset, terms):
-    long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    if not long_terms:
-        return _window_matches(queryset, terms)
+def _short_terms_matches(queryset, terms):
+    """No index can find terms of 1-2 characters: every public title, subtitle and description
+    is scanned, and the text of the newest WINDOW articles (bounded, the page says so)."""
+    newest = queryset.order_by("-publish_date", "-id").values("pk")[:WINDOW]
+    return queryset.filter(Q(pk__in=newest) & _contains_all(terms) | _contains_all(terms, HEAD_FIELDS))
+
+
+def _split(rows, window):
+    """Candidate ids of the body and head indexes; capped when either had more than `window`."""
+    body = [pk for pk, head in rows if not head]
+    head = [pk for pk, head in rows if head]
+    return body[:window] + head[:window], len(body) > window or len(head) > window
+
+
+def _sqlite_matches(queryset, terms, long_terms):
     # FTS5 query syntax: "a" "b" means both strings (a trigram string matches as a substring).
     fts_query = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
-    # Each index is read newest row first and stops after WINDOW rows: cost bounded by WINDOW.
-    candidates = RawSQL(
-        " UNION ".join(
-            f"SELECT rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s)"
-            for table in SQLITE_TABLES
-        ),
-        [fts_query, WINDOW] * len(SQLITE_TABLES),
+    # Up to this minute: scheduled articles do not take places in the window.
+    now = int(timezone.now().timestamp()) // 60
+    below = (now + 1) << ID_BITS
+    # Each index is read backwards from now, newest publish date first, and stops after
+    # WINDOW + 1 rows (the extra one tells that there are more).
+    sql = " UNION ALL ".join(
+        f"SELECT rowid & {ID_MASK}, {head} FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s"
+        " AND rowid < %s ORDER BY rowid DESC LIMIT %s)"
+        for head, table in enumerate(SQLITE_TABLES)
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fts_query, below, WINDOW + 1] * len(SQLITE_TABLES))
+        candidates, capped = _split(cursor.fetchall(), WINDOW)
     matches = queryset.filter(pk__in=candidates)
-    for term in terms:
-        if len(term) < TRIGRAM:
-            matches = matches.filter(_contains(term))
-    return matches
+    short = [term for term in terms if len(term) < TRIGRAM]
+    if short:
+        matches = matches.filter(_contains_all(short))
+    return matches, capped
+
+
+def _ilike(text: str, term: str) -> RawSQL:
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return RawSQL(f"{text} ILIKE %s", [pattern], output_field=BooleanField())
 
 
 def _postgres_matches(queryset, terms):
-    # Each term: a full-text phrase (words of any language the parser splits into words) or a
-    # substring of the text (Japanese, Chinese, parts of words). Both expressions are indexed.
-    matches = queryset
-    for term in terms:
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        matches = matches.filter(
-            RawSQL(
-                f"({PG_VECTOR} @@ phraseto_tsquery('simple'::regconfig, %s) OR {PG_TEXT} ILIKE %s)",
-                [term, pattern],
-                output_field=BooleanField(),
-            )
+    # Substring matches (the same results as SQLite's trigram index), through trigram GIN
+    # indexes; each side stops after the WINDOW + 1 newest by publish date.
+    sides = []
+    for head, text in enumerate((PG_TEXT, PG_HEAD_TEXT)):
+        side = queryset
+        for term in terms:
+            side = side.filter(_ilike(text, term))
+        sides.append(
+            side.order_by("-publish_date", "-id").annotate(head=Value(head)).values_list("pk", "head")[: WINDOW + 1]
         )
-    # Newest first through the primary key, stopping at WINDOW matches: bounded for common words.
-    return queryset.filter(pk__in=matches.order_by("-id").values("pk")[:WINDOW])
+    candidates, capped = _split(list(sides[0].union(sides[1], all=True)), WINDOW)
+    return queryset.filter(pk__in=candidates), capped
 
 
 def _rank(terms: list[str]):
@@ -150,9 +210,9 @@ def _rank(terms: list[str]):
     return rank
 
 
-# SQLite: the FTS5 tables are "external content" tables (they index articles_article's text
-# without a copy of it); these triggers keep them in step with every INSERT, UPDATE and DELETE,
-# whoever makes it (save, bulk_create, update, the importer, the admin, raw SQL).
+# SQLite: the FTS5 tables are contentless (they index articles_article's text without a copy
+# of it); these triggers keep them in step with every INSERT, UPDATE and DELETE, whoever makes
+# it (save, bulk_create, update, the importer, the admin, raw SQL).
 def _sqlite_trigger_sql() -> list[str]:
     statements = []
     for event, old, new in (("INSERT", False, True), ("DELETE", True, False)):
@@ -162,9 +222,11 @@ def _sqlite_trigger_sql() -> list[str]:
             f"BEGIN {actions} END"
         )
     for table, columns in SQLITE_TABLES.items():
-        changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in columns)
+        # The publish date is part of the rowid: a new date moves the row.
+        watched = (*columns, "publish_date")
+        changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
         statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS update_{table} AFTER UPDATE OF {', '.join(columns)} ON articles_article "
+            f"CREATE TRIGGER IF NOT EXISTS update_{table} AFTER UPDATE OF {', '.join(watched)} ON articles_article "
             f"WHEN {changed} BEGIN {_sqlite_actions(table, columns, True, True)} END"
         )
     return statements
@@ -173,12 +235,12 @@ def _sqlite_trigger_sql() -> list[str]:
 def _sqlite_actions(table, columns, old: bool, new: bool) -> str:
     names = ", ".join(columns)
     sql = ""
-    if old:  # an external content table forgets a row when told the values it indexed
+    if old:  # a contentless table forgets a row when told the values it indexed
         values = ", ".join(f"old.{column}" for column in columns)
-        sql += f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', old.id, {values}); "
+        sql += f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', {sqlite_key('old')}, {values}); "
     if new:
         values = ", ".join(f"new.{column}" for column in columns)
-        sql += f"INSERT INTO {table}(rowid, {names}) VALUES (new.id, {values}); "
+        sql += f"INSERT INTO {table}(rowid, {names}) VALUES ({sqlite_key('new')}, {values}); "
     return sql
 
 
@@ -187,11 +249,12 @@ SQLITE_TRIGGERS = ("insert_articles_search", "delete_articles_search", *(f"updat
 
 def create_sqlite_index(cursor):
     for table, columns in SQLITE_TABLES.items():
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(columns)}, content='', tokenize='trigram')")
         cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({', '.join(columns)}, "
-            "content='articles_article', content_rowid='id', tokenize='trigram')"
+            f"INSERT INTO {table}(rowid, {', '.join(columns)}) "
+            f"SELECT {sqlite_key('articles_article')}, {', '.join(columns)} FROM articles_article"
         )
-        cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
     for statement in _sqlite_trigger_sql():
         cursor.execute(statement)
 
@@ -217,4 +280,5 @@ def ensure_sqlite_index(using=None):
         if "articles_article" not in present or "articles_search" not in present:
             return  # not migrated that far (or migrated back): the migration makes the index
         if not set(SQLITE_TRIGGERS) <= present:
+            drop_sqlite_index(cursor)
             create_sqlite_index(cursor)

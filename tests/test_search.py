@@ -158,22 +158,104 @@ def test_the_search_page_runs_a_fixed_number_of_queries(client, django_assert_ma
     assert response.context["page_obj"].paginator.count == 12
 
 
-def test_an_old_article_named_by_the_query_is_found_among_many_newer_matches(client, monkeypatch):
+def _at(year, month=1, day=1):
     import datetime as dt
 
-    from django.db import connection
+    return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
 
+
+def page(client, query):
+    return client.get("/search/", {"q": query}).content.decode()
+
+
+def test_below_the_window_every_match_is_shown_and_counted(client, monkeypatch):
     from articles import search
 
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL's candidates are the newest matches only (articles/search.py)")
+    monkeypatch.setattr(search, "WINDOW", 6)
+    make_article("Fresh news item", body="Mentions commonword.", publish_date=_at(2025, 6, 1))
+    for i in range(5):  # an archive imported after it: higher ids, older dates
+        make_article(f"Archive {i}", body="Filler with commonword.", publish_date=_at(2005, 1, i + 1))
+    found = titles(client, "commonword")
+    assert len(found) == 6 and found[0] == "Fresh news item"
+    assert "6 articles found." in page(client, "commonword")
+
+
+def test_above_the_window_the_newest_by_date_and_title_matches_are_shown_and_the_page_says_so(client, monkeypatch):
+    from articles import search
+
     monkeypatch.setattr(search, "WINDOW", 3)
-    make_article("Kelp", body="An old article.", publish_date=dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc))
-    for i in range(5):
-        make_article(f"Newer {i}", body="Something about kelp.")
-    found = titles(client, "kelp")
-    assert found[0] == "Kelp"
-    assert len(found) == 4  # the three newest body matches and the title match
+    make_article("Commonword explained", body="Old and named by the query.", publish_date=_at(1999))
+    make_article("Fresh news item", body="Mentions commonword.", publish_date=_at(2025, 6, 1))
+    make_article("Future item", body="commonword", publish_date=_at(2099))  # scheduled: no place taken
+    for i in range(6):  # imported later (higher ids) but older
+        make_article(f"Archive {i}", body="Filler with commonword.", publish_date=_at(2005, 1, i + 1))
+    found = titles(client, "commonword")
+    # The title match, then the three newest body matches by publish date.
+    assert found == ["Commonword explained", "Fresh news item", "Archive 5", "Archive 4"]
+    html = page(client, "commonword")
+    assert "More than 3 articles match; showing the best 4" in html
+    assert "articles found" not in html
+
+
+def test_short_terms_with_a_longer_term_search_every_article(client, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "WINDOW", 2)
+    make_article("Old CJK", body="大阪の話。zq と記事", publish_date=_at(2002))
+    for i in range(4):
+        make_article(f"Newer {i}", body="東京の話と記事")
+    assert titles(client, "大阪 の話。") == ["Old CJK"]
+    assert titles(client, "zq 記事と") == [] and titles(client, "zq の話。") == ["Old CJK"]
+
+
+def test_short_terms_alone_search_every_title_and_say_which_texts_were_searched(client, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "WINDOW", 2)
+    make_article("大阪の旅", body="Old.", publish_date=_at(2001))
+    make_article("Learning Go", body="Old.", publish_date=_at(2002))
+    make_article("Old body only", body="大阪 and Go in the text.", publish_date=_at(2003))
+    for i in range(3):
+        make_article(f"Newer {i}", body="Nothing here.")
+    assert titles(client, "大阪") == ["大阪の旅"]
+    assert titles(client, "go") == ["Learning Go"]
+    html = page(client, "大阪")
+    assert "in the text of the newest 2 articles only" in html
+    monkeypatch.setattr(search, "WINDOW", 10)
+    assert set(titles(client, "大阪")) == {"大阪の旅", "Old body only"}
+
+
+def test_terms_with_symbols_match_as_written_on_every_database(client):
+    make_article("Vitamin guide", body="Vitamin C and the letter F, in a sentence.")
+    make_article("Languages", body="We write C++, C# and F# here.")
+    for query in ("C++", "c#", "F#"):
+        assert titles(client, query) == ["Languages"], query
+
+
+def test_a_shortened_query_is_announced(client):
+    make_article("Axolotl facts", body="axolotl")
+    html = page(client, "axolotl " * 30 + "nonexistentword")
+    assert "Only the first 1 word of your search was used" in html
+    html = page(client, " ".join(f"w{i}x" for i in range(12)))
+    assert "Only the first 10 words of your search were used" in html
+    assert "Only the first" not in page(client, "axolotl")
+
+
+def test_the_index_follows_a_new_publish_date(client, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "WINDOW", 1)
+    moved = make_article("Moved", body="quokka", publish_date=_at(2001))
+    make_article("Stays", body="quokka", publish_date=_at(2010))
+    assert titles(client, "quokka") == ["Stays"]
+    Article.objects.filter(pk=moved.pk).update(publish_date=_at(2020))
+    assert titles(client, "quokka") == ["Moved"]
+    moved.refresh_from_db()
+    moved.publish_date = _at(2000)
+    moved.save()
+    assert titles(client, "quokka") == ["Stays"]
+    Article.objects.filter(title="Stays").delete()
+    assert titles(client, "quokka") == ["Moved"]
 
 
 def test_the_sqlite_index_survives_a_table_rebuild():

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, Func, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -32,13 +32,17 @@ from django.utils.html import escape
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from .cache import shared_cache
 from .markdown import strip_control_characters
-from .models import Article, Author, Tag
+from .models import Article, Author, ContentVersion, Tag
 from .publication_settings import current as current_publication
 from .visibility import public_authors, public_tags
 
-# Bump when the feeds' markup changes, so validators (ETags) change with it.
-FEED_MARKUP_VERSION = 2
+# Bump when the feeds' markup changes, so validators (ETags) and stored entries change with it.
+FEED_MARKUP_VERSION = 3
+# How long an entry's finished content is kept: it is stored per content version, so it can
+# never be stale; the bound only lets superseded versions' entries go.
+ENTRY_CACHE_SECONDS = 3600
 
 def xml_text(value) -> str:
     """`value` as text that any XML 1.0 (and JSON) consumer accepts.
@@ -166,18 +170,24 @@ def _hero_image(article: Article, absolute) -> FeedImage | None:
 
 @dataclass(frozen=True)
 class Freshness:
-    """What validators and cache lifetimes are computed from: one aggregate query."""
+    """What validators and cache lifetimes are computed from: one query of index lookups.
 
-    count: int
+    `version` is the content version (articles.models.ContentVersion), which changes with every
+    write: any edit, deletion, unpublishing or retagging. `last_modified` is the later of its
+    change time and the newest go-live in scope (a scheduled article going live writes nothing),
+    so If-Modified-Since sees every change that If-None-Match sees, deletions included.
+    """
+
+    version: str
     last_modified: datetime | None
     next_due: datetime | None
 
     @classmethod
     def of(cls, stats: dict | None) -> "Freshness":
         if stats is None:
-            return cls(count=0, last_modified=None, next_due=None)
-        stamps = [stamp for stamp in (stats["live"], stats["touched"]) if stamp is not None]
-        return cls(count=stats["live_count"], last_modified=max(stamps, default=None), next_due=stats["next_due"])
+            return cls(version="", last_modified=None, next_due=None)
+        stamps = [stamp for stamp in (stats["live"], stats["content_changed"]) if stamp is not None]
+        return cls(version=stats["content_version"] or "", last_modified=max(stamps, default=None), next_due=stats["next_due"])
 
     def max_age(self) -> int:
         """Seconds a cache may keep the feed: short, and never past the next scheduled article."""
@@ -204,19 +214,16 @@ def _in_scope(queryset, kind: str, subject):
 
 def _freshness_fields(kind: str, subject) -> dict:
     """Scalar subqueries for `Freshness`: each an index lookup (an aggregate over the whole scope
-    with FILTER clauses would read every row of it)."""
+    would read every row of it)."""
 
     def first(queryset, order):
         return Subquery(queryset.order_by(order).values(order.lstrip("-"))[:1])
 
-    published = Article.objects.published()
-    # Counting goes through the link table's tag index (a join), the rest walk date indexes.
-    counted = published.filter(tags=subject) if kind == FeedScope.TAG else _in_scope(published, kind, subject)
+    version = ContentVersion.objects.filter(pk=1)
     return {
-        "live_count": Subquery(counted.order_by().values(n=Func("pk", function="COUNT"))),
-        "live": first(_in_scope(published, kind, subject), "-publish_date"),
-        # Any edit in scope counts, drafts included: unpublishing must change Last-Modified too.
-        "touched": first(_in_scope(Article.objects.all(), kind, subject), "-updated"),
+        "content_version": Subquery(version.values("token")),
+        "content_changed": Subquery(version.values("changed")),
+        "live": first(_in_scope(Article.objects.published(), kind, subject), "-publish_date"),
         "next_due": first(_in_scope(Article.objects.scheduled(), kind, subject), "publish_date"),
     }
 
@@ -318,7 +325,7 @@ class FeedScope:
             self.request.scheme,
             self.request.get_host(),
             self.subject and (self.subject.pk, self.subject.slug, self.subject.name, getattr(self.subject, "bio", "")),
-            fresh.count,
+            fresh.version,
             fresh.last_modified and fresh.last_modified.isoformat(),
             settings.FEED_ITEMS,
             settings.FEED_ICON_URL,
@@ -332,26 +339,61 @@ class FeedScope:
 
     def entries(self) -> list[FeedEntry]:
         """The newest published articles in scope: two queries whatever their number."""
-        articles = (
+        articles = list(
             self._scoped(Article.objects.published())
             .select_related("author")
             .prefetch_related("tags")
             .newest_first()[: settings.FEED_ITEMS]
         )
-        return [self._entry(article) for article in articles]
+        urls = {article.pk: self.absolute(article.get_absolute_url()) for article in articles}
+        contents = self._contents(articles, urls)
+        return [self._entry(article, urls[article.pk], contents[article.pk]) for article in articles]
 
-    def _entry(self, article: Article) -> FeedEntry:
-        url = self.absolute(article.get_absolute_url())
+    def _contents(self, articles: list[Article], urls: dict) -> dict:
+        """Each article's full content for feeds, by id: made once per content version and article
+        address, then shared by every feed carrying it (site, author, tags; RSS, Atom, JSON).
+
+        Making it (the template, then resolving every URL of a ~16 KB body) is most of a feed's
+        time; stored under the content version, it is never stale: any write moves the version.
+        """
+        version = self.freshness.version
+        keys = {
+            article.pk: "masthead:feed-entry:{}:{}:{}".format(
+                FEED_MARKUP_VERSION, version, hashlib.sha256(f"{article.pk} {urls[article.pk]}".encode()).hexdigest()
+            )
+            for article in articles
+        }
+        found = shared_cache().get_many(keys.values()) if version else {}
+        contents, made = {}, {}
+        for article in articles:
+            key = keys[article.pk]
+            if key not in found:
+                found[key] = made[key] = self._content(article, urls[article.pk])
+            contents[article.pk] = found[key]
+        if made and version:
+            shared_cache().set_many(made, ENTRY_CACHE_SECONDS)
+        return contents
+
+    def _content(self, article: Article, url: str) -> str:
+        """The hero image, the body, then the call to action, every URL absolute."""
         content = render_to_string(
             "feeds/entry_content.html",
-            {"article": article, "body_html": article.body_html, "hero_src": article.hero_src},
+            {
+                "article": article,
+                "body_html": article.body_html,
+                "hero_src": article.hero_src,
+                "call_to_action": article.cta or self.publication.default_cta,
+            },
         )
+        return xml_text(absolute_urls(content, url))
+
+    def _entry(self, article: Article, url: str, content_html: str) -> FeedEntry:
         return FeedEntry(
             id=article.uuid.urn,
             url=url,
             title=xml_text(article.title),
             summary=xml_text(article.description or article.subtitle),
-            content_html=xml_text(absolute_urls(content, url)),
+            content_html=content_html,
             published=article.publish_date,
             updated=max(article.updated, article.publish_date),
             author_name=xml_text(article.author.name),

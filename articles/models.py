@@ -252,12 +252,15 @@ class ContentVersion(models.Model):
     """
 
     token = models.CharField(max_length=32)
+    # When the token last changed: feeds' Last-Modified never falls behind it, so a deletion
+    # (which moves no article's dates) still answers If-Modified-Since with the new content.
+    changed = models.DateTimeField(null=True)
 
     @classmethod
     def bump(cls, using=None):
-        token = uuid.uuid4().hex
-        if not cls.objects.using(using).filter(pk=1).update(token=token):
-            cls.objects.using(using).update_or_create(pk=1, defaults={"token": token})
+        values = {"token": uuid.uuid4().hex, "changed": timezone.now()}
+        if not cls.objects.using(using).filter(pk=1).update(**values):
+            cls.objects.using(using).update_or_create(pk=1, defaults=values)
 
     @classmethod
     def current(cls) -> str:

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
+from articles.publication_settings import PublicationSettings
 from tests.factories import image_bytes, make_article, make_author, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +288,33 @@ def test_default_call_to_action_ends_content_when_article_has_none(client, setti
     assert entry.content[0].value.rstrip().endswith("<p>The site-wide call to action.</p></aside>")
 
 
+def test_stored_entry_content_follows_every_change_at_once(client, settings):
+    """Each entry's content is made once per content version and shared by the feeds: an edit,
+    a bulk update or a new default call to action shows in every feed on the next request."""
+    settings.READER_CACHE_SECONDS = 0  # the feeds themselves, not the page cache in front
+    article = make_article("Stored", author=make_author("Ada Writer"), tags=["Essays"], body="First words.")
+    urls = ALL_FEEDS
+    for url in urls:
+        assert "First words." in get(client, url).content.decode(), url
+
+    article.body = "Second words, see [this](/about/)."
+    article.save()
+    for url in urls:
+        content = get(client, url).content.decode()
+        assert "Second words" in content and "First words." not in content, url
+        assert "/about/" in content and "href=\"/about/\"" not in content, url  # still absolute
+
+    Article.objects.filter(pk=article.pk).update(body_html="<p>Third words.</p>")
+    PublicationSettings.objects.create(cta_text="A brand-new call to action.")
+    for url in urls:
+        content = get(client, url).content.decode()
+        assert "Third words." in content and "Second words" not in content, url
+        assert "A brand-new call to action." in content, url
+    # Another host gets its own absolute URLs, not the first host's stored ones.
+    other = client.get("/feed.json", HTTP_HOST="testserver").content.decode()
+    assert "http://testserver/articles/stored/" in other and HOST not in other
+
+
 def test_srcset_urls_are_made_absolute(client):
     article = make_article("Pictures")
     # A body as the responsive-image step writes it: <picture> with srcsets of media URLs.
@@ -456,14 +484,48 @@ def test_conditional_get_answers_304_until_a_new_article_goes_live(client, tagge
     assert "Fresh News" in fresh.content.decode()
 
 
-def test_unpublishing_changes_both_validators(client, tagged_article):
-    first = get(client, "/feed/")
-    tagged_article.draft = True
-    tagged_article.save()
-    assert get(client, "/feed/", **{"If-None-Match": first["ETag"]}).status_code == 200
-    # Clients that only send If-Modified-Since see the change too.
-    Article.objects.filter(pk=tagged_article.pk).update(updated=timezone.now() + timedelta(seconds=2))
-    assert get(client, "/feed/", **{"If-Modified-Since": first["Last-Modified"]}).status_code == 200
+def _take_out(article, change):
+    """Take `article` out of the Essays tag's and Ada's feeds (or out of every feed)."""
+    if change == "delete":
+        article.delete()
+    elif change == "unpublish":
+        article.draft = True
+        article.save()
+    elif change == "retag":
+        article.tags.remove(make_tag("Essays"))  # a link-table write: no date of the article moves
+    elif change == "new author":
+        article.author = make_author("Bob Scribe")
+        article.save()
+
+
+CHANGES = ["delete", "unpublish", "retag", "new author"]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_if_modified_since_sees_an_article_leave_a_feed(client, change):
+    """Last-Modified moves whenever a feed's content changes, deletions included, so a client
+    revalidating with If-Modified-Since alone never keeps an article that is gone."""
+    kept = make_article("Kept Piece", author=make_author("Ada Writer"), tags=["Essays"])
+    leaving = make_article("Leaving Piece", author=kept.author, tags=["Essays"], publish_date=kept.publish_date)
+    first = {url: get(client, url) for url in ALL_FEEDS}
+    for url, response in first.items():
+        assert "Leaving Piece" in response.content.decode(), url
+    time.sleep(1.1)  # HTTP dates have whole seconds: the change happens in a later one
+    for url, response in first.items():  # nothing changed: the validators still hold
+        assert get(client, url, **{"If-Modified-Since": response["Last-Modified"]}).status_code == 304, url
+
+    _take_out(leaving, change)
+
+    # Where the article stays (the site's feeds after a retag, say), its tags or author shown
+    # there changed: every feed answers with its current content.
+    stays = {"/feed": change in ("retag", "new author"), "/authors/": change == "retag", "/tags/": change == "new author"}
+    for url, response in first.items():
+        again = get(client, url, **{"If-Modified-Since": response["Last-Modified"]})
+        assert again.status_code == 200, url
+        assert again["Last-Modified"] != response["Last-Modified"], url
+        expected = next(kept for prefix, kept in stays.items() if url.startswith(prefix))
+        assert ("Leaving Piece" in again.content.decode()) == expected, url
+        assert get(client, url, **{"If-Modified-Since": again["Last-Modified"]}).status_code == 304, url
 
 
 def test_feeds_are_deterministic(client, tagged_article):

@@ -4,12 +4,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Article
@@ -19,6 +22,9 @@ RELATED_ARTICLES = 3
 # How many of the newest articles sharing a tag compete for "related" (see related_articles).
 RELATED_CANDIDATES = 300
 MONTHS_PER_PAGE = 60
+# The front page lists the newest articles this many pages deep; older ones are in the archive
+# by month. Deeper pages would be OFFSET scans that grow with the page number (issue 6).
+FRONT_PAGE_MAX_PAGES = 100
 
 
 class PublishedArticlesMixin:
@@ -37,8 +43,45 @@ class ArticlePageMixin(PublishedArticlesMixin):
         return settings.ARTICLES_PER_PAGE
 
 
+class BoundedPaginator(Paginator):
+    """Pages over at most `max_pages` pages of the list: the count stops there too, so neither it
+    nor any page's OFFSET grows with the archive. `truncated` says there is more beyond."""
+
+    def __init__(self, *args, max_pages: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = max_pages * self.per_page
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.limit)
+
+    @property
+    def truncated(self) -> bool:
+        return self.counted > self.limit
+
+
 class ArticleListView(ArticlePageMixin, ListView):
+    """The newest articles, `FRONT_PAGE_MAX_PAGES` pages deep; the last one leads to the archive
+    month where it stops."""
+
     template_name = "articles/article_list.html"
+    paginator_class = BoundedPaginator
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return super().get_paginator(queryset, per_page, max_pages=FRONT_PAGE_MAX_PAGES, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page, articles = context["page_obj"], context["articles"]
+        if page and page.paginator.truncated and not page.has_next() and articles:
+            # Continue in the archive: the month of the oldest article shown, as readers see dates.
+            oldest = timezone.localtime(articles[len(articles) - 1].publish_date)
+            context["older_url"] = archive_month_url(oldest.year, oldest.month)
+        return context
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Every reader page through the HTTP client: content, edge cases, constant query counts."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.cache import cache
@@ -243,3 +244,80 @@ def test_article_page_runs_four_queries(client):
     article = make_article("Middle", tags=["One", "Two"], publish_date=at(2024, 2))
     make_article("After", tags=["Two"], publish_date=at(2024, 3))
     assert queries(client, article.get_absolute_url()) == 4
+
+
+def pagination(html):
+    return html.split('aria-label="Pages"')[1].split("</nav>")[0]
+
+
+def test_front_page_is_bounded_and_its_last_page_leads_to_the_archive(client, settings, django_assert_num_queries):
+    """Issue 6: no OFFSET that grows with the archive. `/` lists the newest 100 pages; the last
+    one continues in the archive month where it stops; deeper pages are 404."""
+    settings.ARTICLES_PER_PAGE = 1
+    for i in range(102):  # 102 published articles: two more than the front page shows
+        make_article(f"Piece {i}", publish_date=at(2020, 1, 1) + dt.timedelta(days=10 * i))
+    make_article("Hidden draft", draft=True)
+    first = page(client, "/")
+    assert "Piece 101" in first and "Page 1 of the newest 100" in first and 'href="?page=2" rel="next"' in first
+    assert "/archive/" not in pagination(first)
+
+    last = page(client, "/?page=100")
+    assert "Piece 2" in last and "Piece 1<" not in last
+    oldest_shown = at(2020, 1, 1) + dt.timedelta(days=20)  # Piece 2: 21 January 2020
+    assert f'href="/archive/{oldest_shown:%Y/%m}/" rel="next"' in last and 'rel="prev"' in last
+    # The month (Pieces 3 to 0) continues the list: its last pages hold the two the front page leaves out.
+    month = f"/archive/{oldest_shown:%Y/%m}/"
+    assert "Piece 3" in page(client, month) and "Page 1 of 4" in page(client, month)
+    assert "Piece 1<" in page(client, f"{month}?page=3") and "Piece 0" in page(client, f"{month}?page=4")
+    page(client, "/?page=101", status=404)
+
+    # Deep or not, a page costs the same queries.
+    few = queries(client, "/?page=2")
+    for number in (50, 100):
+        client.get(f"/?page={number}")
+        with django_assert_num_queries(few):
+            assert client.get(f"/?page={number}").status_code == 200
+
+
+def test_small_front_page_says_plainly_how_many_pages(client, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    for i in range(5):
+        make_article(f"Piece {i}", publish_date=at(2024, 3, i + 1))
+    last = page(client, "/?page=3")
+    assert "Page 3 of 3" in last and "/archive/" not in pagination(last)
+
+
+PAGES_SHOWING_IT = ["/", "/authors/ada-writer/", "/tags/essays/", "/archive/", "/archive/2024/03/"]
+
+
+@pytest.mark.parametrize("change", ["delete", "unpublish", "retag", "new author"])
+def test_if_modified_since_sees_an_article_leave_a_page(client, settings, change):
+    """With the page cache on (it sets Last-Modified), a client revalidating with
+    If-Modified-Since alone gets the new page after a deletion, unpublishing or retagging."""
+    settings.READER_CACHE_SECONDS = 600
+    kept = make_article("Kept Piece", author=make_author("Ada Writer"), tags=["Essays"], publish_date=at(2024, 3, 2))
+    leaving = make_article("Leaving Piece", author=kept.author, tags=["Essays"], publish_date=at(2024, 3, 3))
+    urls = [*PAGES_SHOWING_IT, kept.get_absolute_url()]  # the article page: its neighbour leaves
+    first = {url: client.get(url) for url in urls}
+    for url, response in first.items():
+        assert response.status_code == 200 and response["Last-Modified"], url
+    time.sleep(1.1)  # HTTP dates have whole seconds: the change happens in a later one
+    for url, response in first.items():
+        assert client.get(url, headers={"if_modified_since": response["Last-Modified"]}).status_code == 304, url
+
+    if change == "delete":
+        leaving.delete()
+    elif change == "unpublish":
+        leaving.draft = True
+        leaving.save()
+    elif change == "retag":
+        leaving.tags.remove(make_tag("Essays"))
+    else:
+        leaving.author = make_author("Bob Scribe")
+        leaving.save()
+
+    for url, response in first.items():
+        again = client.get(url, headers={"if_modified_since": response["Last-Modified"]})
+        assert again.status_code == 200, url
+        assert client.get(url, headers={"if_modified_since": again["Last-Modified"]}).status_code == 304, url
+    assert "Leaving Piece" not in client.get("/tags/essays/" if change == "retag" else "/authors/ada-writer/").content.decode()

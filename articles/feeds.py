@@ -343,6 +343,7 @@ class FeedScope:
             self._scoped(Article.objects.published())
             .select_related("author")
             .prefetch_related("tags")
+            .defer("body")  # the Markdown source: feeds carry the rendered body_html
             .newest_first()[: settings.FEED_ITEMS]
         )
         urls = {article.pk: self.absolute(article.get_absolute_url()) for article in articles}

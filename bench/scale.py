@@ -93,9 +93,11 @@ def generate(count: int):
     print(f"Generated {count:,} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def measure(client, url, runs):
+def measure(client, url, runs, before=None):
     times = []
     for _ in range(runs):
+        if before:
+            before()
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -148,8 +150,11 @@ def main():
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
+        from articles.cache import shared_cache
         from articles.models import Article
+        from articles.views import FRONT_PAGE_MAX_PAGES, archive_month_url
 
         call_command("migrate", verbosity=0)
         if Article.objects.count() != args.articles:
@@ -164,17 +169,27 @@ def main():
         published = Article.objects.published().newest_first()
         total = published.count()
         middle = published[total // 2]
-        last_page = -(-total // settings.ARTICLES_PER_PAGE)
+        per_page = settings.ARTICLES_PER_PAGE
+        # The front page is bounded (articles/views.py); its last page leads to an archive month.
+        last_page = min(-(-total // per_page), FRONT_PAGE_MAX_PAGES)
+        oldest_shown = timezone.localtime(published[last_page * per_page - 1].publish_date)
+        month = archive_month_url(oldest_shown.year, oldest_shown.month)
+        month_pages = -(-published.filter(publish_date__year=oldest_shown.year, publish_date__month=oldest_shown.month).count() // per_page)
         pages = {
             "/": "/",
             f"/?page={last_page // 2} (deep)": f"/?page={last_page // 2}",
             f"/?page={last_page} (last)": f"/?page={last_page}",
+            "archive month": month,
+            f"archive month, last p. {month_pages}": f"{month}?page={month_pages}",
             "article": middle.get_absolute_url(),
             "author": middle.author.get_absolute_url(),
             "tag": "/tags/topic-3/",
             "/feed/": "/feed/",
             "author feed": middle.author.get_absolute_url() + "feed/",
             "tag feed": "/tags/topic-3/feed/",
+            # Right after a content change: no entry's content stored yet (articles/feeds.py).
+            "/feed/, entries unstored": "/feed/",
+            "tag feed, entries unstored": "/tags/topic-3/feed/",
             "/sitemap.xml": "/sitemap.xml",
             "sitemap: articles p. 2": "/sitemap-articles.xml?p=2",
             "sitemap: authors": "/sitemap-authors.xml",
@@ -183,16 +198,16 @@ def main():
         }
         client = Client()
         rows = []
-        for name, url in pages.items():
+        for row, (name, url) in enumerate(pages.items()):
             # Queries of a miss with the page cache on (its content-version read counts): a URL
             # not cached yet, of the same page.
             settings.READER_CACHE_SECONDS = 600
             client.get(url)  # warm: templates, connections, the version's next-publish moment
             with CaptureQueriesContext(connection) as queries:
-                client.get(url + ("&" if "?" in url else "?") + "uncached=1")
+                client.get(url + ("&" if "?" in url else "?") + f"uncached={row}")
             count = len(queries)  # now: the log is emptied by the next request
             settings.READER_CACHE_SECONDS = 0
-            miss = measure(client, url, args.runs)
+            miss = measure(client, url, args.runs, before=shared_cache().clear if "unstored" in name else None)
             settings.READER_CACHE_SECONDS = 600
             client.get(url)
             hit = measure(client, url, args.runs)

@@ -6,9 +6,12 @@ words of languages written without spaces (Japanese, Chinese) are found like any
 in the subtitle 4, in the description 2 (in the body only: 0); ties go to the newest article.
 
 Indexes keep it fast with 100,000 articles (bench/scale.py):
-- SQLite: two contentless FTS5 tables with the trigram tokenizer (substring matching for terms
-  of 3+ characters, any script), kept in step with articles_article by SQL triggers.
-  `articles_search` holds the four fields, `articles_search_head` the three short ones. Their
+- SQLite: two FTS5 tables with the trigram tokenizer (substring matching for terms of 3+
+  characters, any script), kept in step with articles_article by SQL triggers.
+  `articles_search` indexes the four fields without a copy of them (contentless);
+  `articles_search_head` indexes the three short ones, stored as one text in the plain table
+  `articles_search_head_text` (a small copy that a scan for 1-2 character terms reads instead
+  of the articles' long rows). Their
   rowid is the article's publish minute and id (`SQLITE_KEY`), so reading an index backwards
   from "now" gives the newest matching articles by publish date, and stops there.
 - PostgreSQL: trigram GIN indexes (pg_trgm) on the four fields and on the three short ones.
@@ -48,9 +51,12 @@ TERM = re.compile(r'"([^"]+)"|(\S+)')
 
 # SQLite 3.34 brought FTS5's trigram tokenizer; older SQLite searches the bounded window only.
 SQLITE_FTS = sqlite3.sqlite_version_info >= (3, 34, 0)
+# The tables, in the order they are made, with the statement making each.
 SQLITE_TABLES = {
-    "articles_search": FIELDS,
-    "articles_search_head": HEAD_FIELDS,
+    "articles_search": f"CREATE VIRTUAL TABLE articles_search USING fts5({', '.join(FIELDS)}, content='', tokenize='trigram')",
+    "articles_search_head_text": "CREATE TABLE articles_search_head_text (key INTEGER PRIMARY KEY, head TEXT NOT NULL)",
+    "articles_search_head": "CREATE VIRTUAL TABLE articles_search_head USING fts5(head, "
+    "content='articles_search_head_text', content_rowid='key', tokenize='trigram')",
 }
 # An index row's rowid: publish minute * 2**31 + id, so rowid order is publish-date order (to
 # the minute, then id). Ids below 2**31 and any year from 1 to 9999 fit in SQLite's 64 bits.
@@ -60,6 +66,11 @@ ID_MASK = (1 << ID_BITS) - 1
 
 def sqlite_key(row: str) -> str:
     return f"((CAST(strftime('%s', {row}.publish_date) AS INTEGER) / 60) * {1 << ID_BITS} + {row}.id)"
+
+
+def sqlite_head(row: str) -> str:
+    """Title, subtitle and description as one text; char(31) cannot occur in a search term."""
+    return " || char(31) || ".join(f"{row}.{field}" for field in HEAD_FIELDS)
 
 
 # PostgreSQL: the searched texts, written once for the trigram indexes and the queries using
@@ -113,8 +124,11 @@ def search_articles(queryset, query: str):
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
     notes = {}
     if not long_terms:
-        matches = _short_terms_matches(queryset, terms)
         notes["short_terms_bounded"] = True
+        if connection.vendor == "sqlite" and SQLITE_FTS:
+            matches, notes["capped"] = _sqlite_short_matches(queryset, terms)
+        else:
+            matches = _short_terms_matches(queryset, terms)
     elif connection.vendor == "sqlite" and SQLITE_FTS:
         matches, notes["capped"] = _sqlite_matches(queryset, terms, long_terms)
     elif connection.vendor == "postgresql":
@@ -148,6 +162,33 @@ def _short_terms_matches(queryset, terms):
     return queryset.filter(Q(pk__in=newest) & _contains_all(terms) | _contains_all(terms, HEAD_FIELDS))
 
 
+def _sqlite_below_now() -> int:
+    """The rowids of articles published up to this minute are below this: scheduled articles
+    do not take places in a window."""
+    return ((int(timezone.now().timestamp()) // 60) + 1) << ID_BITS
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _sqlite_short_matches(queryset, terms):
+    """Terms of 1-2 characters: a scan of the head table's small copy of every title, subtitle
+    and description (newest first, WINDOW + 1 at most), and the text of the newest WINDOW."""
+    sql = (
+        f"SELECT key & {ID_MASK} FROM articles_search_head_text WHERE key < %s AND "
+        + " AND ".join("head LIKE %s ESCAPE '\\'" for _ in terms)
+        + " ORDER BY key DESC LIMIT %s"
+    )
+    params = [_sqlite_below_now(), *(_like(term) for term in terms), WINDOW + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        head = [pk for (pk,) in cursor.fetchall()]
+    newest = queryset.order_by("-publish_date", "-id").values("pk")[:WINDOW]
+    matches = queryset.filter(Q(pk__in=head[:WINDOW]) | Q(pk__in=newest) & _contains_all(terms))
+    return matches, len(head) > WINDOW
+
+
 def _split(rows, window):
     """Candidate ids of the body and head indexes; capped when either had more than `window`."""
     body = [pk for pk, head in rows if not head]
@@ -158,18 +199,16 @@ def _split(rows, window):
 def _sqlite_matches(queryset, terms, long_terms):
     # FTS5 query syntax: "a" "b" means both strings (a trigram string matches as a substring).
     fts_query = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
-    # Up to this minute: scheduled articles do not take places in the window.
-    now = int(timezone.now().timestamp()) // 60
-    below = (now + 1) << ID_BITS
+    below = _sqlite_below_now()
     # Each index is read backwards from now, newest publish date first, and stops after
     # WINDOW + 1 rows (the extra one tells that there are more).
     sql = " UNION ALL ".join(
         f"SELECT rowid & {ID_MASK}, {head} FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s"
         " AND rowid < %s ORDER BY rowid DESC LIMIT %s)"
-        for head, table in enumerate(SQLITE_TABLES)
+        for head, table in enumerate(("articles_search", "articles_search_head"))
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [fts_query, below, WINDOW + 1] * len(SQLITE_TABLES))
+        cursor.execute(sql, [fts_query, below, WINDOW + 1] * 2)
         candidates, capped = _split(cursor.fetchall(), WINDOW)
     matches = queryset.filter(pk__in=candidates)
     short = [term for term in terms if len(term) < TRIGRAM]
@@ -179,8 +218,7 @@ def _sqlite_matches(queryset, terms, long_terms):
 
 
 def _ilike(text: str, term: str) -> RawSQL:
-    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return RawSQL(f"{text} ILIKE %s", [pattern], output_field=BooleanField())
+    return RawSQL(f"{text} ILIKE %s", [_like(term)], output_field=BooleanField())
 
 
 def _postgres_matches(queryset, terms):
@@ -210,59 +248,63 @@ def _rank(terms: list[str]):
     return rank
 
 
-# SQLite: the FTS5 tables are contentless (they index articles_article's text without a copy
-# of it); these triggers keep them in step with every INSERT, UPDATE and DELETE, whoever makes
-# it (save, bulk_create, update, the importer, the admin, raw SQL).
-def _sqlite_trigger_sql() -> list[str]:
-    statements = []
-    for event, old, new in (("INSERT", False, True), ("DELETE", True, False)):
-        actions = "".join(_sqlite_actions(table, columns, old, new) for table, columns in SQLITE_TABLES.items())
-        statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS {event.lower()}_articles_search AFTER {event} ON articles_article "
-            f"BEGIN {actions} END"
-        )
-    for table, columns in SQLITE_TABLES.items():
-        # The publish date is part of the rowid: a new date moves the row.
-        watched = (*columns, "publish_date")
-        changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
-        statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS update_{table} AFTER UPDATE OF {', '.join(watched)} ON articles_article "
-            f"WHEN {changed} BEGIN {_sqlite_actions(table, columns, True, True)} END"
-        )
-    return statements
+# SQLite: these triggers keep the search tables in step with every INSERT, UPDATE and DELETE
+# on articles_article, whoever makes it (save, bulk_create, update, the importer, the admin,
+# raw SQL). FTS5 forgets a row of a table without its own copy when told the values it indexed.
+def _sqlite_remove(row="old") -> str:
+    key = sqlite_key(row)
+    values = ", ".join(f"{row}.{field}" for field in FIELDS)
+    return (
+        f"INSERT INTO articles_search(articles_search, rowid, {', '.join(FIELDS)}) VALUES ('delete', {key}, {values}); "
+        f"INSERT INTO articles_search_head(articles_search_head, rowid, head) VALUES ('delete', {key}, {sqlite_head(row)}); "
+        f"DELETE FROM articles_search_head_text WHERE key = {key}; "
+    )
 
 
-def _sqlite_actions(table, columns, old: bool, new: bool) -> str:
-    names = ", ".join(columns)
-    sql = ""
-    if old:  # a contentless table forgets a row when told the values it indexed
-        values = ", ".join(f"old.{column}" for column in columns)
-        sql += f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', {sqlite_key('old')}, {values}); "
-    if new:
-        values = ", ".join(f"new.{column}" for column in columns)
-        sql += f"INSERT INTO {table}(rowid, {names}) VALUES ({sqlite_key('new')}, {values}); "
-    return sql
+def _sqlite_add(row="new") -> str:
+    key = sqlite_key(row)
+    values = ", ".join(f"{row}.{field}" for field in FIELDS)
+    return (
+        f"INSERT INTO articles_search(rowid, {', '.join(FIELDS)}) VALUES ({key}, {values}); "
+        f"INSERT INTO articles_search_head_text(key, head) VALUES ({key}, {sqlite_head(row)}); "
+        f"INSERT INTO articles_search_head(rowid, head) VALUES ({key}, {sqlite_head(row)}); "
+    )
 
 
-SQLITE_TRIGGERS = ("insert_articles_search", "delete_articles_search", *(f"update_{t}" for t in SQLITE_TABLES))
+# The publish date is part of the key: a new date moves the rows.
+WATCHED = (*FIELDS, "publish_date")
+SQLITE_TRIGGERS = {
+    "insert_articles_search": f"AFTER INSERT ON articles_article BEGIN {_sqlite_add()} END",
+    "delete_articles_search": f"AFTER DELETE ON articles_article BEGIN {_sqlite_remove()} END",
+    "update_articles_search": f"AFTER UPDATE OF {', '.join(WATCHED)} ON articles_article "
+    f"WHEN {' OR '.join(f'old.{column} IS NOT new.{column}' for column in WATCHED)} "
+    f"BEGIN {_sqlite_remove()}{_sqlite_add()} END",
+}
+# Made by earlier versions of this module (migration 0008): dropped with the others.
+OLD_SQLITE_TRIGGERS = ("update_articles_search_head",)
 
 
 def create_sqlite_index(cursor):
-    for table, columns in SQLITE_TABLES.items():
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(columns)}, content='', tokenize='trigram')")
-        cursor.execute(
-            f"INSERT INTO {table}(rowid, {', '.join(columns)}) "
-            f"SELECT {sqlite_key('articles_article')}, {', '.join(columns)} FROM articles_article"
-        )
-    for statement in _sqlite_trigger_sql():
+    drop_sqlite_index(cursor)
+    for statement in SQLITE_TABLES.values():
         cursor.execute(statement)
+    cursor.execute(
+        f"INSERT INTO articles_search(rowid, {', '.join(FIELDS)}) "
+        f"SELECT {sqlite_key('articles_article')}, {', '.join(FIELDS)} FROM articles_article"
+    )
+    cursor.execute(
+        "INSERT INTO articles_search_head_text(key, head) "
+        f"SELECT {sqlite_key('articles_article')}, {sqlite_head('articles_article')} FROM articles_article"
+    )
+    cursor.execute("INSERT INTO articles_search_head(articles_search_head) VALUES ('rebuild')")
+    for name, body in SQLITE_TRIGGERS.items():
+        cursor.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def drop_sqlite_index(cursor):
-    for trigger in SQLITE_TRIGGERS:
+    for trigger in (*SQLITE_TRIGGERS, *OLD_SQLITE_TRIGGERS):
         cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    for table in SQLITE_TABLES:
+    for table in reversed(SQLITE_TABLES):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -275,10 +317,10 @@ def ensure_sqlite_index(using=None):
     if db.vendor != "sqlite" or not SQLITE_FTS:
         return
     with db.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
-        present = {name for (name,) in cursor.fetchall()}
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = dict(cursor.fetchall())
         if "articles_article" not in present or "articles_search" not in present:
             return  # not migrated that far (or migrated back): the migration makes the index
-        if not set(SQLITE_TRIGGERS) <= present:
-            drop_sqlite_index(cursor)
+        made_otherwise = any(present.get(table) != statement for table, statement in SQLITE_TABLES.items())
+        if made_otherwise or not set(SQLITE_TRIGGERS) <= set(present):
             create_sqlite_index(cursor)

@@ -216,6 +216,12 @@ class ArchiveIndexView(ListView):
         )
 
 
+def month_start(month: dt.date, later: int = 0) -> dt.datetime:
+    """The first moment of `month` (plus `later` months) in the site's time zone, as readers see dates."""
+    index = month.year * 12 + month.month - 1 + later
+    return timezone.make_aware(dt.datetime(index // 12, index % 12 + 1, 1))
+
+
 def archive_month_url(year: int, month: int) -> str:
     """The one address of a month's archive: /archive/2024/03/ (not /2024/3/ nor /2024/003/)."""
     return reverse("archive_month", kwargs={"year": f"{year:04d}", "month": f"{month:02d}"})
@@ -239,7 +245,8 @@ class MonthArchiveView(ArticlePageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return super().get_queryset().filter(publish_date__year=self.month.year, publish_date__month=self.month.month)
+        # A range of the reader-order index, not a year/month extracted from every row of the year.
+        return super().get_queryset().filter(publish_date__gte=month_start(self.month), publish_date__lt=month_start(self.month, 1))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(month=self.month, **kwargs)

@@ -19,7 +19,6 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import http_date
 
 from .models import Article
 from .visibility import public_authors, public_tags
@@ -226,8 +225,11 @@ def urlset_xml(urls) -> str:
 
 
 def urlset_response(request, sections, page=1) -> HttpResponse:
-    """Page `page` of each section as one urlset; 404 for a page that does not exist. Like
-    Django's sitemap view: Last-Modified is the newest lastmod when every URL has one."""
+    """Page `page` of each section as one urlset; 404 for a page that does not exist.
+
+    No Last-Modified of its own (unlike Django's view, which takes the newest lastmod): a
+    deletion does not move that date, so a revalidating crawler would keep a removed URL. The
+    page cache dates the response when it renders it, after any change."""
     origin = f"{request.scheme}://{request.get_host()}"
     urls = []
     for section in sections:
@@ -241,9 +243,6 @@ def urlset_response(request, sections, page=1) -> HttpResponse:
         for item in items:
             urls.append((origin + section.location(item), lastmod(item) if lastmod else None, section.changefreq))
     response = HttpResponse(urlset_xml(urls), content_type="application/xml")
-    stamps = [lastmod for _, lastmod, _ in urls]
-    if stamps and None not in stamps:
-        response.headers["Last-Modified"] = http_date(max(stamps).timestamp())
     # Django's sitemap view says the same: the sitemap itself is not a page to show in results.
     response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
     return response

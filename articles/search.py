@@ -130,7 +130,7 @@ def search_articles(queryset, query: str):
         results = queryset.none()
         results.search_notes = SearchNotes(shortened=shortened)
         return results
-    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    long_terms = [term for term in terms if _indexable(term)]
     notes = {}
     if not long_terms:
         notes["short_terms_bounded"] = True
@@ -148,6 +148,18 @@ def search_articles(queryset, query: str):
     results = matches.annotate(rank=_rank(terms)).order_by("-rank", "-publish_date", "-id")
     results.search_notes = SearchNotes(terms=tuple(terms), shortened=shortened, window=WINDOW, **notes)
     return results
+
+
+ALNUM_RUN = re.compile(r"[^\W_]{3,}")
+
+
+def _indexable(term: str) -> bool:
+    """Whether a trigram index can find the term. pg_trgm only keeps letters and digits, so on
+    PostgreSQL `C++` is the trigram of "c" (every article): such a term is searched like a
+    short one there."""
+    if connection.vendor == "postgresql":
+        return bool(ALNUM_RUN.search(term))
+    return len(term) >= TRIGRAM
 
 
 def _contains(term: str, fields=FIELDS) -> Q:

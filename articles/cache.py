@@ -94,8 +94,6 @@ m2m_changed.connect(_model_changed, dispatch_uid="masthead-cache-m2m")
 
 def next_publish_time(version: str) -> float | None:
     """When the next scheduled article goes public (a Unix time), or None: cached per version."""
-    from .models import Article
-
     moment = shared_cache().get(f"masthead:next-publish:{version}")
     if moment is None or (moment and moment <= time.time()):
         moment = _store_next_publish_time(version)

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Count, Func, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -299,15 +298,3 @@ class RobotsView(TemplateView):
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"
 
-
-def healthz(request):
-    """200 when the database answers, 503 otherwise; never cached."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status, body = 200, "ok"
-    except Exception:  # any database failure means unhealthy
-        status, body = 503, "database unavailable"
-    response = HttpResponse(body, content_type="text/plain", status=status)
-    response["Cache-Control"] = "no-store"
-    return response

@@ -50,28 +50,33 @@ class _RequestVersion:
     """The version read once for the request being served (on first use): the page and all it
     shows, the publication settings included, then belong to that one version."""
 
-    token = None
+    state = None
 
-    def get(self) -> str:
+    def get(self):
         from .models import ContentVersion
 
-        if self.token is None:
-            self.token = ContentVersion.current()
-        return self.token
+        if self.state is None:
+            self.state = ContentVersion.current()
+        return self.state
 
 
 _request_version = contextvars.ContextVar("masthead_content_version", default=None)
 
 
-def content_version() -> str:
-    """The token of the content as committed now (articles.models.ContentVersion)."""
+def content_state():
+    """The content version as committed now: token, next publish moment, settings token."""
     from .models import ContentVersion
 
     request_version = _request_version.get()
     return request_version.get() if request_version else ContentVersion.current()
 
 
-def content_changed(using=None):
+def content_version() -> str:
+    """The token of the content as committed now (articles.models.ContentVersion)."""
+    return content_state().token
+
+
+def content_changed(using=None, settings_changed=False):
     """Content was written: every cached page is stale from the moment the write commits.
 
     The token changes in the writer's own transaction, so no process can see the new token
@@ -79,12 +84,12 @@ def content_changed(using=None):
     """
     from .models import ContentVersion
 
-    ContentVersion.bump(using)
+    ContentVersion.bump(using, settings_changed=settings_changed)
 
 
 def _model_changed(sender, **kwargs):
     if sender._meta.app_label in settings.CACHE_INVALIDATING_APPS and sender.__name__ != "ContentVersion":
-        content_changed(kwargs.get("using"))
+        content_changed(kwargs.get("using"), settings_changed=sender.__name__ == "PublicationSettings")
 
 
 post_save.connect(_model_changed, dispatch_uid="masthead-cache-save")
@@ -92,8 +97,14 @@ post_delete.connect(_model_changed, dispatch_uid="masthead-cache-delete")
 m2m_changed.connect(_model_changed, dispatch_uid="masthead-cache-m2m")
 
 
-def next_publish_time(version: str) -> float | None:
-    """When the next scheduled article goes public (a Unix time), or None: cached per version."""
+def next_publish_time(state) -> float | None:
+    """When the next scheduled article goes public (a Unix time), or None.
+
+    The writer stored it with the version; once that moment has passed (or for a row written
+    before it was stored) the next one is looked up, once per version."""
+    if state.next_publish is not None and (state.next_publish == 0 or state.next_publish > time.time()):
+        return state.next_publish or None
+    version = state.token
     moment = shared_cache().get(f"masthead:next-publish:{version}")
     if moment is None or (moment and moment <= time.time()):
         moment = _store_next_publish_time(version)
@@ -179,7 +190,7 @@ class ReaderCacheMiddleware:
             return response
         now = time.time()
         expires = now + settings.READER_CACHE_SECONDS
-        moment = next_publish_time(version)
+        moment = next_publish_time(content_state())
         if moment:
             expires = min(expires, moment)
         # A view's own max-age (the feeds') is kept, capped like ours.

@@ -1,5 +1,6 @@
 import hashlib
 import uuid
+from collections import namedtuple
 
 from django.conf import settings
 from django.db import connection, models
@@ -255,20 +256,35 @@ class ContentVersion(models.Model):
     # When the token last changed: feeds' Last-Modified never falls behind it, so a deletion
     # (which moves no article's dates) still answers If-Modified-Since with the new content.
     changed = models.DateTimeField(null=True)
+    # Found by the writer, read with the token: when the next scheduled article goes public
+    # (a Unix time; 0 when none is scheduled), so no cached page outlives that moment.
+    next_publish = models.FloatField(null=True)
+    # Changes only when the publication settings are saved: they are cached under it.
+    settings_token = models.CharField(max_length=32, default="")
+
+    State = namedtuple("State", "token next_publish settings_token")
 
     @classmethod
-    def bump(cls, using=None):
-        values = {"token": uuid.uuid4().hex, "changed": timezone.now()}
+    def bump(cls, using=None, settings_changed=False):
+        upcoming = Article.objects.using(using).scheduled().order_by("publish_date")
+        moment = upcoming.values_list("publish_date", flat=True).first()
+        values = {
+            "token": uuid.uuid4().hex,
+            "changed": timezone.now(),
+            "next_publish": moment.timestamp() if moment else 0.0,
+        }
+        if settings_changed:
+            values["settings_token"] = uuid.uuid4().hex
         if not cls.objects.using(using).filter(pk=1).update(**values):
             cls.objects.using(using).update_or_create(pk=1, defaults=values)
 
     @classmethod
-    def current(cls) -> str:
+    def current(cls) -> "ContentVersion.State":
         # Read on every cached page: plain SQL costs a tenth of the ORM's query building here.
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT token FROM {cls._meta.db_table} WHERE id = 1")
+            cursor.execute(f"SELECT token, next_publish, settings_token FROM {cls._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
-        return row[0] if row else ""
+        return cls.State(*row) if row else cls.State("", None, "")
 
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.

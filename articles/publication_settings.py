@@ -1,8 +1,8 @@
 """What every page shares about the publication, editable in the admin without a deploy.
 
-One record (pk 1), read through the cache under the current content version: saving it
-changes the version (articles/cache.py), so every process reads the new record at once and
-no page is cached with the old one. Values left empty fall back to the SITE_NAME /
+One record (pk 1), read through the cache under a settings token kept with the content
+version: saving the record changes both (articles/cache.py), so every process reads the new
+record at once and no page is cached with the old one. Values left empty fall back to the SITE_NAME /
 SITE_TAGLINE / DEFAULT_CTA settings.
 """
 
@@ -68,9 +68,9 @@ class PublicationSettings(models.Model):
 
 def current() -> PublicationSettings:
     """The settings record (unsaved defaults when none exists), cached."""
-    from .cache import content_version
+    from .cache import content_state
 
-    key = f"{CACHE_KEY}:{content_version()}"
+    key = f"{CACHE_KEY}:{content_state().settings_token}"
     record = cache.get(key)
     if record is None:
         record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings(pk=1)

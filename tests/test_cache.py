@@ -291,3 +291,19 @@ def test_pages_that_vary_by_header_are_cached_per_variant(client):
         assert client.get("/feed/")["Content-Type"].startswith("application/rss+xml")
     _, count = queries(client, "/feed/", **browser)
     assert count == 1  # the content version
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/articles/first/", "/authors/ada-writer/", "/tags/essays/", "/feed/", "/tags/essays/feed/", "/sitemap.xml"]
+)
+def test_the_first_miss_after_a_save_is_at_most_four_queries(client, url):
+    """The next publish moment and the settings token come with the version read: a save
+    costs readers no extra queries (issue 6: at most 4 on a miss)."""
+    author = make_author("Ada Writer")
+    make_article("First", author=author, tags=["Essays"])
+    make_article("Later", author=author, tags=["Essays"], publish_in=timedelta(days=2))
+    client.get(url)
+    make_article("Second", author=author, tags=["Essays"])  # a new content version
+    response, count = queries(client, url)
+    assert response.status_code == 200
+    assert count <= 4, count

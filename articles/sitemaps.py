@@ -93,13 +93,7 @@ class AuthorSitemap(Section):
 
     @staticmethod
     def rows():
-        published = Article.objects.published().filter(author=OuterRef("pk"))
-        return (
-            public_authors()
-            .annotate(edited=_newest(published, "updated"), went_live=_newest(published, "publish_date"))
-            .order_by("slug")
-            .values("slug", "edited", "went_live")
-        )
+        return _with_newest(public_authors(), Article.objects.published().filter(author=OuterRef("pk")))
 
 
 class TagSitemap(Section):
@@ -111,13 +105,16 @@ class TagSitemap(Section):
         # Exists on the link table, not a join: the database walks the articles in date order and
         # stops at the first one carrying the tag, instead of reading every article of the tag.
         link = Article.tags.through.objects.filter(article=OuterRef("pk"), tag=OuterRef(OuterRef("pk")))
-        published = Article.objects.published().filter(Exists(link))
-        return (
-            public_tags()
-            .annotate(edited=_newest(published, "updated"), went_live=_newest(published, "publish_date"))
-            .order_by("slug")
-            .values("slug", "edited", "went_live")
-        )
+        return _with_newest(public_tags(), Article.objects.published().filter(Exists(link)))
+
+
+def _with_newest(pages, published):
+    """Author or tag pages by slug, each with its published articles' newest edit and go-live."""
+    return (
+        pages.annotate(edited=_newest(published, "updated"), went_live=_newest(published, "publish_date"))
+        .order_by("slug")
+        .values("slug", "edited", "went_live")
+    )
 
 
 class HomeSitemap(Sitemap):

@@ -14,23 +14,31 @@ Indexes keep it fast with 100,000 articles (bench/scale.py):
   of the articles' long rows). Their
   rowid is the article's publish minute and id (`SQLITE_KEY`), so reading an index backwards
   from "now" gives the newest matching articles by publish date, and stops there.
-- PostgreSQL: trigram GIN indexes (pg_trgm) on the four fields and on the three short ones,
-  and a full-text GIN index on the four. Checking a substring in a long body costs ~0.1 ms a
-  row there (a trigram index must recheck every candidate), far too much for a common word;
-  so a term made only of ASCII letters and digits is looked for in bodies as the start of a
-  word ("harbour" finds "harbours", not "theharbour") through the full-text index, which
-  answers exactly with no recheck. Titles, subtitles and descriptions, and every other term
-  (symbols as in C++, phrases, Japanese, Chinese, accented words), match as substrings, as
-  on SQLite.
+- PostgreSQL: a search table, `articles_search_entry` (migration 0015), one row per article
+  kept in step by a trigger like SQLite's: the words of the four fields (a tsvector) and the
+  title, subtitle and description lowered as one text (`head`), each with a GIN index.
+  Checking a substring in a long body costs ~0.1 ms a row there (reading and case-folding ~10 KB;
+  a trigram index must recheck every candidate), far too much for a common word; so a term made
+  only of ASCII letters and digits is looked for in bodies as the start of a word ("harbour"
+  finds "harbours", not "theharbour") through the stored words, which answer exactly with no
+  recheck (computing them per row instead costs ~0.8 ms a row). Titles, subtitles and
+  descriptions match as substrings: the head's index holds its 1- and 2-character pieces, so a
+  term of any length, script or symbols finds the heads holding all its pieces, then `strpos`
+  confirms. Every other term (symbols as in C++, phrases, Japanese, Chinese, accented words)
+  matches bodies as a substring, through a trigram index (pg_trgm) on the four fields, as on
+  SQLite.
 
 A common word can match nearly every article, and counting or ranking 100,000 rows costs a
 second whatever the index. So when more than WINDOW articles match, the candidates are the
 WINDOW newest matches by publish date plus the WINDOW newest whose title, subtitle or
 description match (an old article named after the query is still found), and the page says
 the results were limited (`SearchNotes`). Below that every match is shown and counted.
-Terms shorter than 3 characters (e.g. two kanji, "Go") cannot use a trigram index: alongside
-a longer term they filter its matches; alone, they are looked for in the title, subtitle and
-description of every public article and in the text of the newest WINDOW (the page says so).
+Terms shorter than 3 characters (e.g. two kanji, "Go") cannot use a trigram index (nor, on
+PostgreSQL, terms without 3 letters or digits in a row, such as C++): alongside a longer term
+they filter its matches; alone, they are looked for in the title, subtitle and description of
+every public article and in the text of the newest WINDOW (the page says so), where only ASCII
+letters are folded on both databases (SQLite's LIKE; PostgreSQL reads those 500 texts in ~10 ms,
+folding every letter as ILIKE does would add ~20).
 
 `ArticleQuerySet.search()` calls `search_articles`: views use that, never this module's parts.
 The results queryset carries `search_notes` (what the page should tell the reader).
@@ -41,7 +49,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, Lookup, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -80,13 +88,82 @@ def sqlite_head(row: str) -> str:
     return " || char(31) || ".join(f"{row}.{field}" for field in HEAD_FIELDS)
 
 
-# PostgreSQL: the searched texts, written once for the trigram indexes and the queries using
-# them; chr(31) cannot occur in a search term, so no match spans two fields.
+# PostgreSQL: the searched text of the four fields, written once for the trigram index
+# (migration 0008) and the queries using it; chr(31) cannot occur in a search term, so no match
+# spans two fields.
 PG_TEXT = "(title || chr(31) || subtitle || chr(31) || description || chr(31) || body)"
+# The search entries (migration 0015): one row per article, kept in step by a trigger.
+PG_TABLE = "articles_search_entry"
+# A text's pieces are every 1- and 2-character piece of it; a term is looked up by its
+# 2-character pieces (itself if it has one character): when a text contains the term, they are
+# all among the text's pieces, so a GIN index on these finds terms of any length, script or
+# symbols (pg_trgm keeps only letters and digits, 3 in a row).
+PG_FUNCTIONS = (
+    "CREATE FUNCTION articles_search_grams(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+    "SELECT ARRAY(SELECT DISTINCT substr($1, i, n) FROM generate_series(1, char_length($1)) i, generate_series(1, 2) n) $$",
+    "CREATE FUNCTION articles_search_pairs(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+    "SELECT ARRAY(SELECT DISTINCT substr($1, i, 2) FROM generate_series(1, greatest(char_length($1) - 1, 1)) i) $$",
+)
+
+
+def _pg_entry(row: str) -> str:
+    """The search entry of an article row: its id, its lowered title, subtitle and description
+    (`head`), the head's pieces (`grams`) and the words of all four fields (`words`, a tsvector
+    without positions: nothing ranks by them)."""
+    head = f"lower({row}.title || chr(31) || {row}.subtitle || chr(31) || {row}.description)"
+    text = f"{row}.title || chr(31) || {row}.subtitle || chr(31) || {row}.description || chr(31) || {row}.body"
+    return f"SELECT {row}.id, {head}, articles_search_grams({head}), strip(to_tsvector('simple'::regconfig, {text}))"
+
+
+PG_STATEMENTS = (
+    f"CREATE TABLE {PG_TABLE} (article_id bigint PRIMARY KEY, head text NOT NULL, grams text[] NOT NULL, words tsvector NOT NULL)",
+    *PG_FUNCTIONS,
+    # Like SQLite's triggers: every INSERT, UPDATE and DELETE, whoever makes it (save,
+    # bulk_create, update, the importer, the admin, raw SQL). A TRUNCATE (a test's flush) leaves
+    # entries of gone articles: never found (the queries join the articles), replaced when an id
+    # is used again.
+    f"""CREATE FUNCTION articles_search_entry_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN  -- save() writes every column: recompute only what changed
+        IF (OLD.title, OLD.subtitle, OLD.description, OLD.body) IS NOT DISTINCT FROM
+                (NEW.title, NEW.subtitle, NEW.description, NEW.body) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    INSERT INTO {PG_TABLE} (article_id, head, grams, words) {_pg_entry("NEW")}
+    ON CONFLICT (article_id) DO UPDATE SET head = excluded.head, grams = excluded.grams, words = excluded.words;
+    RETURN NULL;
+END $$""",
+    "CREATE TRIGGER articles_search_entry_sync AFTER INSERT OR DELETE OR UPDATE OF title, subtitle, description, body "
+    "ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_search_entry_sync()",
+    # The existing articles (about 1.5 minutes for 100,000 long ones), then the indexes.
+    f"INSERT INTO {PG_TABLE} (article_id, head, grams, words) {_pg_entry('articles_article')} FROM articles_article",
+    f"CREATE INDEX {PG_TABLE}_grams_idx ON {PG_TABLE} USING gin (grams)",
+    f"CREATE INDEX {PG_TABLE}_words_idx ON {PG_TABLE} USING gin (words)",
+    f"ANALYZE {PG_TABLE}",
+)
+
+
+def create_postgres_index(cursor):
+    for statement in PG_STATEMENTS:
+        cursor.execute(statement)
+
+
+def drop_postgres_index(cursor):
+    cursor.execute("DROP TRIGGER IF EXISTS articles_search_entry_sync ON articles_article")
+    cursor.execute("DROP FUNCTION IF EXISTS articles_search_entry_sync()")
+    cursor.execute(f"DROP TABLE IF EXISTS {PG_TABLE}")
+    cursor.execute("DROP FUNCTION IF EXISTS articles_search_grams(text)")
+    cursor.execute("DROP FUNCTION IF EXISTS articles_search_pairs(text)")
+
+
+# What migrations 0008 and 0012 indexed (they use these); 0012 and 0015 dropped those indexes.
 PG_HEAD_TEXT = "(title || chr(31) || subtitle || chr(31) || description)"
-# The words of the four fields, for the full-text index (migration 0012).
 PG_WORDS = f"to_tsvector('simple'::regconfig, {PG_TEXT})"
-# The weighted tsvector of migration 0008 (its GIN index was dropped by 0012).
 PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, title), 'A')"
     " || setweight(to_tsvector('simple'::regconfig, subtitle), 'B')"
@@ -136,6 +213,8 @@ def search_articles(queryset, query: str):
         notes["short_terms_bounded"] = True
         if connection.vendor == "sqlite" and SQLITE_FTS:
             matches, notes["capped"] = _sqlite_short_matches(queryset, terms)
+        elif connection.vendor == "postgresql":
+            matches, notes["capped"] = _postgres_short_matches(queryset, terms)
         else:
             matches = _short_terms_matches(queryset, terms)
     elif connection.vendor == "sqlite" and SQLITE_FTS:
@@ -238,28 +317,59 @@ def _sqlite_matches(queryset, terms, long_terms):
     return matches, capped
 
 
-def _ilike(text: str, term: str) -> RawSQL:
-    return RawSQL(f"{text} ILIKE %s", [_like(term)], output_field=BooleanField())
+def _ilike(text: str, term: str, collation: str = "") -> RawSQL:
+    return RawSQL(f"{text}{collation} ILIKE %s", [_like(term)], output_field=BooleanField())
 
 
-def _pg_word(term: str) -> RawSQL:
-    """The start of a word, through the full-text index: a plain ASCII word of letters and digits."""
-    return RawSQL(f"{PG_WORDS} @@ to_tsquery('simple'::regconfig, %s)", [term.lower() + ":*"], output_field=BooleanField())
+def _pg_words(terms) -> Q:
+    """Plain ASCII words of letters and digits as the starts of words of the four fields, through
+    the words index: exact, no recheck of the text."""
+    query = " & ".join(f"{term.lower()}:*" for term in terms)
+    return Q(pk__in=RawSQL(f"SELECT article_id FROM {PG_TABLE} WHERE words @@ to_tsquery('simple'::regconfig, %s)", [query]))
+
+
+def _pg_head(terms) -> Q:
+    """Every term a substring of the title, subtitle or description: the grams index finds the
+    heads holding all the term's pieces, `strpos` confirms (both sides lowered by PostgreSQL)."""
+    found = "grams @> articles_search_pairs(lower(%s)) AND strpos(head, lower(%s)) > 0"
+    sql = f"SELECT article_id FROM {PG_TABLE} WHERE " + " AND ".join([found] * len(terms))
+    return Q(pk__in=RawSQL(sql, [value for term in terms for value in (term, term)]))
+
+
+class _AnyOf(Lookup):
+    """`pk = ANY(%s)`: the candidates as one array parameter, where `pk__in` would send ~1000
+    that Django, psycopg and PostgreSQL each handle one by one (~3 ms a query, twice a page)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
+
+
+def _pg_windows(queryset, body, head):
+    """The WINDOW + 1 newest of each side by publish date, in one query (see the docstring)."""
+    sides = [
+        side.order_by("-publish_date", "-id").annotate(head=Value(index)).values_list("pk", "head")[: WINDOW + 1]
+        for index, side in enumerate((body, head))
+    ]
+    candidates, capped = _split(list(sides[0].union(sides[1], all=True)), WINDOW)
+    return (queryset.filter(_AnyOf(F("pk"), candidates)) if candidates else queryset.none()), capped
 
 
 def _postgres_matches(queryset, terms):
-    # Each side stops after the WINDOW + 1 newest by publish date (see the module's docstring).
-    sides = []
-    for head, text in enumerate((PG_TEXT, PG_HEAD_TEXT)):
-        side = queryset
-        for term in terms:
-            plain_word = term.isascii() and term.isalnum()
-            side = side.filter(_pg_word(term) if plain_word and not head else _ilike(text, term))
-        sides.append(
-            side.order_by("-publish_date", "-id").annotate(head=Value(head)).values_list("pk", "head")[: WINDOW + 1]
-        )
-    candidates, capped = _split(list(sides[0].union(sides[1], all=True)), WINDOW)
-    return queryset.filter(pk__in=candidates), capped
+    words = [term for term in terms if term.isascii() and term.isalnum()]
+    body = queryset.filter(_pg_words(words) if words else Q(), *(_ilike(PG_TEXT, t) for t in terms if t not in words))
+    return _pg_windows(queryset, body, queryset.filter(_pg_head(terms)))
+
+
+def _postgres_short_matches(queryset, terms):
+    """Terms no trigram index can find: every head through its pieces' index, and the text of
+    the newest WINDOW, folding ASCII letters only (see the module's docstring)."""
+    newest = queryset.order_by("-publish_date", "-id").values("pk")[:WINDOW]
+    body = queryset.filter(pk__in=newest).filter(*(_ilike(PG_TEXT, term, ' COLLATE "C"') for term in terms))
+    return _pg_windows(queryset, body, queryset.filter(_pg_head(terms)))
 
 
 def _rank(terms: list[str]):

@@ -43,6 +43,8 @@ def main():
                 ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
                 cwd=ROOT, check=True, capture_output=True, text=True,
             ).stdout.strip()
+        # This tree's code, not the one the virtualenv's editable install points at (a worktree).
+        sys.path.insert(0, str(ROOT))
         import django
 
         django.setup()

@@ -175,7 +175,9 @@ def main():
     failed = False
     for mode, pages_ in results.items():
         for name, r in pages_.items():
-            ratio = r["rps"] / r.get("floor_rps", r["rps"])
+            floor_rps = r.get("floor_rps", r["rps"])
+            # A run that served nothing (the machine stalled) has no ratio: say so, do not divide.
+            ratio = r["rps"] / floor_rps if floor_rps else 0.0
             target = TARGETS[mode] if name in TARGETED else None
             verdict = "" if target is None else (f">= {target}  " + ("ok" if ratio >= target else "MISSED"))
             failed |= target is not None and ratio < target

@@ -12,7 +12,7 @@ from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
 from .reading import reading_time
-from .renditions import responsive_body_images
+from .renditions import responsive_body_images, responsive_image
 
 
 def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
@@ -231,12 +231,19 @@ class Article(models.Model):
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
+        self.make_hero_renditions()
+
+    def make_hero_renditions(self):
+        """The hero's responsive copies, made by the writer: readers' requests only find them."""
+        if self.hero_image and getattr(self.hero_image, "_committed", True):
+            responsive_image(self.hero_image.name)
 
     def save(self, *args, **kwargs):
         self.prepare_for_save()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
         super().save(*args, **kwargs)
+        self.make_hero_renditions()  # a hero uploaded with this save is in storage only now
 
     def get_absolute_url(self):
         return reverse("article_detail", kwargs={"slug": self.slug})

@@ -8,6 +8,7 @@ Input is normalised first: a UTF-8 byte order mark is dropped and CRLF/CR line e
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +49,8 @@ def closing_line(lines: list[str]) -> int:
 
 
 def parse(text: str) -> Document:
-    text = normalise_newlines(text)
+    # NFC: "café" typed on a Mac (e + combining accent) and elsewhere are one text, so search finds both.
+    text = unicodedata.normalize("NFC", normalise_newlines(text))
     lines = text.split("\n")
     end = closing_line(lines)
     try:

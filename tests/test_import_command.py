@@ -193,6 +193,23 @@ def test_images_by_reference_and_in_html_are_stored_and_exported_like_inline_one
         assert (tmp_path / "out" / name).is_file()
 
 
+def test_text_is_stored_composed_and_images_named_in_decomposed_unicode_are_found(tmp_path, media_root):
+    """Files from a Mac: text and file names often in NFD ("e" + combining accent)."""
+    import unicodedata
+
+    nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / nfd("café.png")).write_bytes(image_bytes("PNG"))
+    text = ARTICLE_TEXT.replace("A Test Article: With a Colon", nfd("Crème brûlée")).replace(
+        "https://images.example.org/body.webp", nfd("media/café.png")
+    )
+    _, error = run_import(write(tmp_path, "a.md", text))
+    assert error is None
+    article = Article.objects.get()
+    assert article.title == "Crème brûlée" and unicodedata.is_normalized("NFC", article.body)
+    assert "/media/body/" in article.body and "café" not in article.body
+
+
 def test_a_fake_image_is_refused(tmp_path, media_root):
     source = tmp_path / "source"
     (source / "img").mkdir(parents=True)

@@ -38,6 +38,10 @@ def strip_control_characters(text: str) -> str:
 
 
 TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+TABLE_START, TABLE_END = re.compile(r"<table\b[^>]*>"), "</table>"
+# A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
+# focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
+TABLE_SCROLL = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
 
 
 def render_markdown(text: str) -> str:
@@ -63,4 +67,6 @@ def render_markdown(text: str) -> str:
     )
     # nh3 appends the set attributes in hash order, which changes from call to call: one order,
     # so the same body always renders to the same HTML (stable ETags, lossless export/import).
-    return html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
+    html = html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
+    # After sanitising, so the wrapper is ours; nh3's output has every <table> closed.
+    return TABLE_START.sub(lambda m: TABLE_SCROLL + m.group(0), html).replace(TABLE_END, TABLE_END + "</div>")

@@ -79,3 +79,27 @@ def test_a_right_to_left_article_reads_right_to_left(page, live_server):
     assert page.eval_on_selector("html", direction) == "ltr"  # the site around it stays as it is
     # The author's name is isolated: the date's digits do not join the Arabic run.
     assert page.eval_on_selector(".byline a bdi", "el => el.textContent") == "كاتب عربي"
+
+
+def test_a_wide_table_scrolls_in_its_box_with_its_words_whole_on_a_phone(page, live_server):
+    header = "| " + " | ".join(f"Column header {n}" for n in range(10)) + " |\n"
+    rule = "|" + "---|" * 10 + "\n"
+    row = "| " + " | ".join(f"value {n} longer text" for n in range(10)) + " |\n"
+    article = make_article("Wide table", body="Before.\n\n" + header + rule + row * 3)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + article.get_absolute_url())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.eval_on_selector(".table-scroll", "el => ({client: el.clientWidth, scroll: el.scrollWidth})")
+    assert box["scroll"] > box["client"]  # it scrolls sideways, inside its box
+    # Words stay whole: "Column" is never broken into a letter a line.
+    heights = page.eval_on_selector_all("th", "els => els.map(el => el.getBoundingClientRect().height)")
+    line = page.eval_on_selector("th", "el => parseFloat(getComputedStyle(el).lineHeight)")
+    assert max(heights) < 4 * line
+    page.keyboard.press("Tab")
+    focused = None
+    for _ in range(60):  # the box is reachable with the keyboard
+        focused = page.evaluate("document.activeElement.className")
+        if focused == "table-scroll":
+            break
+        page.keyboard.press("Tab")
+    assert focused == "table-scroll"

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
@@ -13,6 +14,7 @@ from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
 from .models import Article, PublicationSettings, date_range_problem
+from .reading import MAX_MINUTES
 
 
 def dst_problem(naive: dt.datetime, zone) -> str | None:
@@ -107,6 +109,11 @@ class ArticleAdminForm(forms.ModelForm):
         self.fields["loaded_version"].initial = self.instance.version
         # Every change is based on a known version; only a new article has none.
         self.fields["loaded_version"].required = bool(self.instance.pk)
+        if "read_time_override" in self.fields:  # the importer's limit too, so every value round-trips
+            minutes = self.fields["read_time_override"]
+            minutes.min_value, minutes.max_value = 1, MAX_MINUTES
+            minutes.validators += [MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+            minutes.widget.attrs.update(min=1, max=MAX_MINUTES)
         if "publish_date" in self.fields:
             self.fields["publish_date"].help_text = (
                 f"In the site's time zone, {timezone.get_current_timezone_name()}. "

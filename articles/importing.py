@@ -48,6 +48,7 @@ from django.utils import timezone
 from . import frontmatter
 from .images import check_image, store_image
 from .models import Article, Author, Tag, date_range_problem, slug_for
+from .reading import MAX_MINUTES
 
 KNOWN_KEYS = {
     "title", "subtitle", "description", "author", "read_time", "publish_date", "created_date",
@@ -63,7 +64,7 @@ ONE_LINE_KEYS = {"title", "subtitle", "heroImageAlt"}
 LOOSE_WHITESPACE = re.compile(r"\s{2,}|[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 # A front matter line that starts a key, to name the field a bad character is in.
 KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
-READ_TIME = re.compile(r"^\s*(\d{1,4})\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.IGNORECASE)
+READ_TIME = re.compile(r"^\s*(\d+)\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.IGNORECASE)
 # A target that is a relative path: no scheme, not absolute, not a fragment.
 RELATIVE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -196,12 +197,12 @@ def tag_slug(name: str) -> str:
 def _read_time(value) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10000:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES:
         return value
     match = READ_TIME.match(value) if isinstance(value, str) else None
-    if match and int(match.group(1)) > 0:
+    if match and 0 < int(match.group(1)) <= MAX_MINUTES:
         return int(match.group(1))
-    raise ValueError(f"read_time: {value!r} is not a number of minutes (e.g. '8 mins')")
+    raise ValueError(f"read_time: {value!r} is not a number of minutes from 1 to {MAX_MINUTES} (e.g. '8 mins')")
 
 
 def _tags(value) -> tuple[list[str], list[str], bool]:

@@ -7,9 +7,14 @@ zone, the number of *non-draft* articles dated in it, and every write keeps it e
 
 - months entirely in the past: every non-draft article in them is public, so the stored count is
   the published count;
-- the current month may still hold scheduled articles: it is counted live from
-  `Article.objects.published()` (one index range), so a scheduled article appears at its moment
-  with no job to run, and future months are never shown.
+- the current month may still hold scheduled articles: its published count is its stored count
+  less its articles not public yet, counted live (`Article.objects.scheduled()`: the non-drafts
+  that `published()` leaves out, an index range from now to the month's end). A scheduled article
+  appears at its moment with no job to run, and the cost is what remains scheduled this month,
+  not how many articles the month holds (an import without dates puts them all in it);
+- future months are never listed.
+This rests on the visibility rule being "not a draft and dated up to now": were
+`ArticleQuerySet.published()` to gain a condition, these counts would have to follow it.
 
 How each write keeps the table exact (each subtracts what the rows were and adds what they became,
 in the writer's transaction, with the rows' old values read under a row lock):
@@ -87,32 +92,40 @@ def in_month(month: dt.date) -> dict:
 class ArchiveMonths:
     """The months with published articles, newest first, as a sequence for the paginator.
 
-    Two queries per page: the count (with the stored zone, the current month counted live, and
-    the number of earlier months with articles), then the page's stored months.
+    Two queries per page: the count (the stored zone, the current month's stored and scheduled
+    counts, the number of earlier months with articles: one statement, so one snapshot), then the
+    page's earlier months.
     """
 
     def __init__(self):
         from .models import Article
 
         self.current = month_of(timezone.now())
-        self.live = Article.objects.published().filter(**in_month(self.current)).order_by()
+        self.this_month = ArchiveMonth.objects.filter(month=self.current).values("articles")
+        self.not_yet_public = Article.objects.scheduled().filter(publish_date__lt=month_start(self.current, 1))
         self.stored = ArchiveMonth.objects.filter(month__lt=self.current, articles__gt=0)
         self.current_count = 0
 
     def count(self) -> int:
         def counted(queryset):
-            return Subquery(queryset.values(n=Func("pk", function="COUNT", output_field=models.IntegerField())))
+            count = Func("pk", function="COUNT", output_field=models.IntegerField())
+            return Subquery(queryset.order_by().values(n=count))
 
-        state = ArchiveZone.objects.filter(pk=1).values("name", live=counted(self.live), stored=counted(self.stored))
+        state = ArchiveZone.objects.filter(pk=1).values(
+            "name",
+            this_month=Subquery(self.this_month),
+            not_yet_public=counted(self.not_yet_public),
+            earlier=counted(self.stored),
+        )
         row = state.first()
         if row is None or row["name"] != timezone.get_default_timezone_name():
             rebuild_if_stale()
             row = state.first()
-        self.current_count = row["live"]
-        return row["stored"] + (1 if self.current_count else 0)
+        self.current_count = (row["this_month"] or 0) - row["not_yet_public"]
+        return row["earlier"] + (1 if self.current_count > 0 else 0)
 
     def __getitem__(self, window: slice) -> list[dict]:
-        first = [{"month": self.current, "count": self.current_count}] if self.current_count else []
+        first = [{"month": self.current, "count": self.current_count}] if self.current_count > 0 else []
         start, stop = window.start or 0, window.stop
         skip = len(first)  # the stored months come after the current one
         rows = self.stored.order_by("-month").values_list("month", "articles")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .archive import ArchiveMonths, month_start
+from .archive import ArchiveMonths, in_month
 from .models import Article
 from .visibility import public_authors, public_tags
 
@@ -234,7 +234,7 @@ class MonthArchiveView(ArticlePageMixin, ListView):
 
     def get_queryset(self):
         # A range of the reader-order index, not a year/month extracted from every row of the year.
-        return super().get_queryset().filter(publish_date__gte=month_start(self.month), publish_date__lt=month_start(self.month, 1))
+        return super().get_queryset().filter(**in_month(self.month))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(month=self.month, **kwargs)

@@ -162,6 +162,7 @@ def test_loaddata_raw_saves_keep_the_counts(client, tmp_path):
 def test_current_month_counts_only_what_is_public_and_future_months_never_show(client):
     make_article("Just out", publish_date=timezone.now() - dt.timedelta(seconds=5))
     make_article("Next year", publish_in=dt.timedelta(days=400))
+    make_article("In a minute", publish_in=dt.timedelta(minutes=1))  # this month, or else the next: not listed
     make_article("Draft now", publish_date=timezone.now() - dt.timedelta(seconds=5), draft=True)
     make_article("Past", publish_date=at(2024, 3))
     listed = archive(client)

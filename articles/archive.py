@@ -28,7 +28,9 @@ Raw SQL written outside Django is not seen: `manage.py rebuild_archive` counts e
 
 Time zone: months are as readers see dates, in `TIME_ZONE`. The table records the zone it was
 counted in; when it differs from the setting (or the record is missing, e.g. after `flush`), the
-next archive page or write counts every month again (one grouped query) before going on.
+next archive page or write counts every month again (one grouped query) before going on. (While
+a TIME_ZONE change rolls out, processes with the old and the new zone each recount on their
+next archive page or write: it settles once all run with the new one.)
 """
 
 import datetime as dt
@@ -137,14 +139,14 @@ class ArchiveMonths:
 # ---- keeping the counts -------------------------------------------------------------------
 
 
-def _value(field: str, value):
-    """A field's value as the database holds it (an instance may carry a string or a naive date)."""
-    from .models import Article
-
-    value = Article._meta.get_field(field).to_python(value)
-    if field == "publish_date" and value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())  # as Django stores it
-    return value
+def _row(article) -> tuple:
+    """(draft, publish_date) of an article in memory, as the database holds them: an instance
+    may carry a string or a naive date, which Django converts when it writes the row."""
+    draft = article._meta.get_field("draft").to_python(article.draft)
+    date = article._meta.get_field("publish_date").to_python(article.publish_date)
+    if date is not None and timezone.is_naive(date):
+        date = timezone.make_aware(date, timezone.get_default_timezone())  # as Django stores it
+    return draft, date
 
 
 def _months(rows) -> Counter:
@@ -192,13 +194,13 @@ def _saved(sender, instance, raw, using, update_fields, **kwargs):
     if before is None:
         return
     del instance._archive_before
-    change = _months([(_value("draft", instance.draft), _value("publish_date", instance.publish_date))])
+    change = _months([_row(instance)])
     change.subtract(_months(before))
     _apply(change, using)
 
 
 def _deleted(sender, instance, using, **kwargs):
-    gone = _months([(_value("draft", instance.draft), _value("publish_date", instance.publish_date))])
+    gone = _months([_row(instance)])
     _apply(Counter({month: -n for month, n in gone.items()}), using)
 
 
@@ -211,7 +213,7 @@ def connect(article_model):
 @contextmanager
 def counting_update(queryset, fields):
     """Around `queryset.update(**fields)`: the months of the rows before and after."""
-    if not COUNTED_FIELDS & set(fields):
+    if not COUNTED_FIELDS & set(fields) or queryset.query.is_sliced:  # (update() refuses a slice)
         yield
         return
     with transaction.atomic(using=queryset.db, savepoint=False):
@@ -233,7 +235,7 @@ def count_created(objs, using: str, **options):
     if options.get("ignore_conflicts") or options.get("update_conflicts"):
         rebuild(using)
         return
-    _apply(_months((_value("draft", a.draft), _value("publish_date", a.publish_date)) for a in objs), using)
+    _apply(_months(_row(article) for article in objs), using)
 
 
 # ---- counting from scratch ----------------------------------------------------------------
@@ -260,7 +262,9 @@ def rebuild(using: str = "default", apps=django_apps) -> tuple[int, int]:
             .values_list("month", "n")
         )
         rows = [months.model(month=month.date(), articles=n) for month, n in counts]
-        months.all().delete()
+        with connections[using].cursor() as cursor:
+            # Plain SQL: a queryset delete would send a signal (and bump the page cache) per row.
+            cursor.execute(f"DELETE FROM {months.model._meta.db_table}")
         months.bulk_create(rows)
         zones.filter(pk=1).update(name=name)
     return len(rows), sum(row.articles for row in rows)

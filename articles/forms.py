@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
-from .models import Article, PublicationSettings
+from .models import Article, PublicationSettings, date_range_problem
 
 
 def dst_problem(naive: dt.datetime, zone) -> str | None:
@@ -44,10 +44,13 @@ class LocalDateTimeField(forms.SplitDateTimeField):
             raise ValidationError("Enter both a date and a time.", code="incomplete")
         naive = dt.datetime.combine(day, time)
         zone = timezone.get_current_timezone()
+        moment = timezone.make_aware(naive, zone)
+        if problem := date_range_problem(moment):
+            raise ValidationError(f"The date {problem}.", code="out_of_range")
         problem = dst_problem(naive, zone)
         if problem:
             raise ValidationError(problem, code="ambiguous_timezone")
-        return timezone.make_aware(naive, zone)
+        return moment
 
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from . import frontmatter
 from .images import check_image, store_image
-from .models import Article, Author, Tag, slug_for
+from .models import Article, Author, Tag, date_range_problem, slug_for
 
 KNOWN_KEYS = {
     "title", "subtitle", "description", "author", "read_time", "publish_date", "created_date",
@@ -155,11 +155,17 @@ def _as_datetime(key: str, value) -> dt.datetime:
             raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)") from None
     try:
         if isinstance(value, dt.datetime):
-            return value if timezone.is_aware(value) else local_moment(value)
-        if isinstance(value, dt.date):
-            return local_moment(dt.datetime.combine(value, dt.time.min))
+            moment = value if timezone.is_aware(value) else local_moment(value)
+        elif isinstance(value, dt.date):
+            moment = local_moment(dt.datetime.combine(value, dt.time.min))
+        else:
+            moment = None
     except ValueError as error:
         raise ValueError(f"{key}: {value}: {error}") from None
+    if moment is not None:
+        if problem := date_range_problem(moment):
+            raise ValueError(f"{key}: {value}: {problem}")
+        return moment
     raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)")
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import uuid
 from collections import namedtuple
@@ -11,7 +12,7 @@ from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
 from .reading import reading_time
-from .renditions import responsive_body_images
+from .renditions import responsive_body_images, responsive_image
 
 
 def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
@@ -73,6 +74,22 @@ class Tag(models.Model):
         if not self.slug:
             self.slug = unique_slug(Tag, self.name, max_length=100)
         super().save(*args, **kwargs)
+
+
+# The dates an article may carry. Python's datetime stops at year 9999, so a moment near either
+# end overflows when shown in another time zone (a 500 on every page listing it); years below
+# 1000 are typos ('0204' for 2024) that would stretch the archive over centuries.
+EARLIEST_DATE = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+LATEST_DATE = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
+
+
+def date_range_problem(moment: dt.datetime) -> str | None:
+    """Why `moment` (aware) cannot be an article's date, or None."""
+    try:
+        inside = EARLIEST_DATE <= moment.astimezone(dt.UTC) <= LATEST_DATE
+    except (OverflowError, ValueError):
+        inside = False
+    return None if inside else "must be between the years 1000 and 9998"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -220,6 +237,12 @@ class Article(models.Model):
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
+        self.make_hero_renditions()
+
+    def make_hero_renditions(self):
+        """The hero's responsive copies, made by the writer: readers' requests only find them."""
+        if self.hero_image and getattr(self.hero_image, "_committed", True):
+            responsive_image(self.hero_image.name)
 
     def save(self, *args, **kwargs):
         self.prepare_for_save()
@@ -228,6 +251,7 @@ class Article(models.Model):
         # One transaction with what the save signals keep in step (archive counts, content version).
         with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Article, instance=self), savepoint=False):
             super().save(*args, **kwargs)
+        self.make_hero_renditions()  # a hero uploaded with this save is in storage only now
 
     def get_absolute_url(self):
         return reverse("article_detail", kwargs={"slug": self.slug})

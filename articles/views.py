@@ -251,6 +251,13 @@ class SearchView(ArticlePageMixin, ListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
+class SubscribeView(TemplateView):
+    """What a feed is and the site's feed addresses: where the site's "Subscribe" links lead,
+    rather than to raw XML (browsers are dropping the XSLT that once dressed feeds up)."""
+
+    template_name = "articles/subscribe.html"
+
+
 class RobotsView(TemplateView):
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"

@@ -56,6 +56,18 @@ def test_daylight_saving_gaps_and_overlaps_are_refused(editor_client, paris, day
     assert article.publish_date == before and article.draft
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_dates_at_the_edge_of_the_calendar_are_refused(editor_client, day, settings):
+    settings.TIME_ZONE = "America/New_York"
+    article = make_article("Timed", draft=True)
+    with timezone.override("America/New_York"):
+        response = change(editor_client, article, publish_date_0=day, publish_date_1="23:00", body="Kept words.")
+    html = response.content.decode()
+    assert response.status_code == 200 and "between the years 1000 and 9998" in html and "Kept words." in html
+    article.refresh_from_db()
+    assert article.publish_date.year not in (1, 9999)
+
+
 def test_list_shows_state_and_filters_scheduled(editor_client):
     make_article("Live One")
     make_article("Hidden One", draft=True)

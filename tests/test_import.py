@@ -216,6 +216,19 @@ def test_local_times_that_daylight_saving_skips_or_repeats_are_refused(tmp_path,
     assert run_import(tmp_path)[1] is None
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "'0204-06-01'", "'9999-12-31T23:59:59-12:00'", "9999-12-31 22:00:00+00:00"])
+def test_dates_at_the_edge_of_the_calendar_are_refused_and_the_rest_imported(tmp_path, settings, value):
+    """Year 1 or 9999 overflow when shown in another time zone: every page listing them would fail."""
+    settings.TIME_ZONE = "America/New_York"
+    write_many(tmp_path, 2)
+    (tmp_path / "edge.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", value), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error and "edge.md: failed: publish_date:" in output and "between the years 1000 and 9998" in output
+        assert "2 created, 0 updated, 1 failed" in output
+    assert Article.objects.count() == 2
+
+
 def test_a_midnight_that_happens_twice_exports_with_its_offset(tmp_path, settings):
     """In Havana clocks go back from 01:00 to 00:00 on 3 November 2024: a date alone is ambiguous."""
     import datetime as dt

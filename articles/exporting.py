@@ -19,6 +19,7 @@ gives the same bytes:
 
 import datetime as dt
 import gc
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +39,21 @@ from .importing import RELATIVE, local_moment
 from .models import Article
 
 MEDIA_FOLDER = "media"
+# The longest file name Linux and macOS file systems take is 255 bytes (a slug of 150 CJK characters
+# is 450), less room for the `.<name>.partial` a file is written as before it is renamed.
+MAX_NAME_BYTES = 255 - len("..partial")
+
+
+def file_name(slug: str) -> str:
+    """`<slug>.md`, or when that is too long for a file system, the slug cut to fit plus a hash of
+    the whole slug (names stay unique and stable). The import reads the slug from the front
+    matter or the title, never from the file name."""
+    name = f"{slug}.md"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:12]
+    room = MAX_NAME_BYTES - len(f"-{digest}.md")
+    return f"{slug.encode()[:room].decode('utf-8', 'ignore').rstrip('-')}-{digest}.md"
 
 
 def date_text(value: dt.datetime) -> str:
@@ -159,7 +175,7 @@ class Exporter:
 
     def export(self, article: Article, tags: list[str] | None = None) -> ExportedFile:
         meta, body, warnings = self.document(article, tags)
-        name = f"{article.slug}.md"
+        name = file_name(article.slug)
         changed = self._write(name, frontmatter.dump(meta, body).encode("utf-8"))
         self.report.articles += 1
         self.report.written += changed

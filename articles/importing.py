@@ -31,6 +31,7 @@ are written.
 import datetime as dt
 import gc
 import re
+import unicodedata
 import uuid as uuid_lib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -252,6 +253,9 @@ def _web_url(key: str, value: str) -> str:
 
 def _image_name(path: str, load_image: ImageLoader, folder: str, dry_run: bool) -> str:
     data = load_image(path)
+    if data is None and unicodedata.is_normalized("NFC", path):
+        # The text was normalised to NFC; a Mac's file system or zip may name the file in NFD.
+        data = load_image(unicodedata.normalize("NFD", path))
     if data is None:
         raise ValueError(f"image {path!r} was not found beside the article")
     try:

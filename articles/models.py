@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import unicodedata
 import uuid
 from collections import namedtuple
 
@@ -19,6 +20,12 @@ def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
     """Letters of any script are kept; text with none (emoji, punctuation) gets a stable hash."""
     slug = slugify(text, allow_unicode=True)[:max_length].strip("-")
     return slug or f"{prefix}-" + hashlib.sha256(text.casefold().encode()).hexdigest()[:6]
+
+
+def nfc(text: str) -> str:
+    """One form for text that looks the same: "é" as one character, not "e" plus an accent
+    (what macOS often pastes), so search, slugs and unique names treat them alike."""
+    return unicodedata.normalize("NFC", text) if text and not unicodedata.is_normalized("NFC", text) else text
 
 
 def unique_slug(model, text: str, max_length: int = 200) -> str:
@@ -52,6 +59,7 @@ class Author(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name, self.bio = nfc(self.name), nfc(self.bio)
         if not self.slug:
             self.slug = unique_slug(Author, self.name)
         super().save(*args, **kwargs)
@@ -71,6 +79,7 @@ class Tag(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name = nfc(self.name)
         if not self.slug:
             self.slug = unique_slug(Tag, self.name, max_length=100)
         super().save(*args, **kwargs)
@@ -114,7 +123,7 @@ class ArticleQuerySet(models.QuerySet):
         """Ranked matches for a reader's query, best first (see articles/search.py)."""
         from .search import search_articles
 
-        return search_articles(self, query)
+        return search_articles(self, nfc(query))
 
     # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) and the
     # archive's month counts (articles/archive.py) here.
@@ -227,8 +236,8 @@ class Article(models.Model):
         # The admin and the importer refuse NUL with a message; this is the last guard for any
         # other writer: PostgreSQL cannot store it, SQLite would keep it.
         for field in ("title", "subtitle", "description", "body", "cta", "hero_image_alt"):
-            if "\x00" in (getattr(self, field) or ""):
-                setattr(self, field, getattr(self, field).replace("\x00", ""))
+            text = nfc(getattr(self, field) or "")
+            setattr(self, field, text.replace("\x00", "") if "\x00" in text else text)
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
         # Browsers send textareas with CRLF; one line ending keeps export and import lossless.

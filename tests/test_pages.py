@@ -103,7 +103,7 @@ def test_tag_page_lists_only_published_articles_with_the_tag(client):
     make_article("Tagged Draft", tags=["Open Web"], draft=True)
     make_article("Untagged")
     html = page(client, "/tags/open-web/")
-    assert "<h1>Open Web</h1>" in html
+    assert "<h1 dir=\"auto\">Open Web</h1>" in html
     assert "Tagged Public" in html and "Tagged Draft" not in html and "Untagged" not in html
 
 

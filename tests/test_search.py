@@ -277,3 +277,15 @@ def test_the_sqlite_index_survives_a_table_rebuild():
     make_article("After", body="walrus three")
     found = {a.title for a in Article.objects.published().search("walrus")}
     assert found == {"Before", "Unindexed", "After"}
+
+
+def test_text_in_decomposed_unicode_is_found_by_the_composed_query_and_back(client):
+    """macOS often pastes "é" as "e" plus a combining accent (NFD); readers type the composed form."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Café crème à Zürich")
+    make_article(decomposed, body=unicodedata.normalize("NFD", "Un résumé of the zebracafé scene."))
+    make_article("Unrelated", body="Nothing to see.")
+    for query in ("café", "Zürich", "résumé", "zebracafé", unicodedata.normalize("NFD", "zebracafé")):
+        html = client.get("/search/", {"q": query}).content.decode()
+        assert "Café crème à Zürich" in html and "Unrelated" not in html, query

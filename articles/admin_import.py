@@ -14,6 +14,7 @@ import posixpath
 import re
 import stat
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import PurePosixPath
@@ -146,6 +147,13 @@ def sources_from_uploads(uploads, stack: ExitStack) -> list[SourceFile | FileRes
     if sum(upload.size for upload in uploads) > settings.IMPORT_MAX_BYTES:
         raise ArchiveRefused(f"The upload is larger than {settings.IMPORT_MAX_BYTES / 1e6:,.0f} MB; nothing was imported.")
     images = {upload.name: upload for upload in uploads if PurePosixPath(upload.name).suffix.lower() in IMAGE_SUFFIXES}
+    # Browsers send loose files by name alone: two photo.jpg from two folders would be one image.
+    names = Counter(upload.name for upload in uploads)
+    if twice := sorted(name for name, count in names.items() if count > 1):
+        raise ArchiveRefused(
+            f"More than one uploaded file is named {', '.join(twice)}: rename them, or upload the folders "
+            "as a .zip, which keeps them apart. Nothing was imported."
+        )
 
     def load(relative: str) -> bytes | None:
         upload = images.get(posixpath.normpath(relative)) or images.get(PurePosixPath(relative).name)

@@ -38,6 +38,11 @@ def strip_control_characters(text: str) -> str:
 
 
 TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+# The reader pages' own ids (templates/): a body heading may not take one (`## Notes {#content}`
+# would steal the skip link's target).
+PAGE_IDS = {"content", "search-query", "related-title"}
+# An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
+IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 TABLE_START, TABLE_END = re.compile(r"<table\b[^>]*>"), "</table>"
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
@@ -63,10 +68,12 @@ def render_markdown(text: str) -> str:
         # rel left on a link whose unsafe href was removed would be invalid HTML.
         link_rel=None,
         set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
+        attribute_filter=lambda tag, name, value: None if name == "id" and value in PAGE_IDS else value,
         strip_comments=True,
     )
     # nh3 appends the set attributes in hash order, which changes from call to call: one order,
     # so the same body always renders to the same HTML (stable ETags, lossless export/import).
     html = html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
+    html = IMAGE_WITHOUT_SOURCE.sub("", html)
     # After sanitising, so the wrapper is ours; nh3's output has every <table> closed.
     return TABLE_START.sub(lambda m: TABLE_SCROLL + m.group(0), html).replace(TABLE_END, TABLE_END + "</div>")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection, models, router, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
@@ -240,6 +241,7 @@ class Article(models.Model):
             setattr(self, field, text.replace("\x00", "") if "\x00" in text else text)
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
+        self.hero_image_url = iri_to_uri(self.hero_image_url)  # valid in src="…", same address
         # Browsers send textareas with CRLF; one line ending keeps export and import lossless.
         if "\r" in (self.body or ""):
             self.body = self.body.replace("\r\n", "\n").replace("\r", "\n")

@@ -138,3 +138,13 @@ def test_a_raw_html_table_is_wrapped_once_and_no_attribute_reaches_the_wrapper()
     html = render_markdown('<table onclick="x()" style="width:9000px"><tr><td>1</td></tr></table>\n\nAfter.')
     assert html.count('<div class="table-scroll"') == 1 and html.count("</table></div>") == 1
     assert "onclick" not in html and "9000px" not in html
+
+
+def test_images_whose_source_was_unsafe_are_dropped_not_left_without_src():
+    html = render_markdown("![a](javascript:alert(1)) ![b](data:image/svg+xml;base64,PHN2Zz4=) <img src=x:y alt=c> ![ok](/media/ok.png)")
+    assert html.count("<img") == 1 and 'src="/media/ok.png"' in html and "javascript" not in html
+
+
+def test_a_body_cannot_take_the_pages_own_ids():
+    html = render_markdown("## Notes {#content}\n\n## Kept {#my-notes}\n\n<p id=\"search-query\">x</p>")
+    assert 'id="content"' not in html and 'id="search-query"' not in html and 'id="my-notes"' in html

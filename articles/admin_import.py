@@ -25,7 +25,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files
+from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files, is_article_file
 from .models import Article
 from .roles import can_publish
 
@@ -132,7 +132,7 @@ def sources_from_archive(archive: zipfile.ZipFile) -> Iterable[SourceFile | File
         return load
 
     for name, info in sorted(members.items()):
-        if PurePosixPath(name).suffix.lower() not in MARKDOWN_SUFFIXES or name.startswith(("__MACOSX/", ".")):
+        if not is_article_file(name):
             continue
         try:
             text = _read_member(archive, info).decode("utf-8")

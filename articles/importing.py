@@ -68,6 +68,15 @@ READ_TIME = re.compile(r"^\s*(\d+)\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.
 # A target that is a relative path: no scheme, not absolute, not a fragment.
 RELATIVE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt"}
+
+
+def is_article_file(relative: str | PurePosixPath) -> bool:
+    """A Markdown file inside a folder or zip being imported, not what an OS leaves beside it
+    (macOS's __MACOSX/ and ._ copies, .DS_Store, other dot files)."""
+    path = PurePosixPath(relative)
+    return path.suffix.lower() in MARKDOWN_SUFFIXES and not any(
+        part == "__MACOSX" or part.startswith(".") for part in path.parts
+    )
 BATCH_SIZE = 500
 is_web_url = URLValidator(schemes=["http", "https"])
 
@@ -688,7 +697,7 @@ class FilesFromPaths:
             if path.is_dir():
                 root = path.resolve()
                 self.entries += [
-                    (p, root) for p in sorted(path.rglob("*")) if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file()
+                    (p, root) for p in sorted(path.rglob("*")) if is_article_file(p.relative_to(path).as_posix()) and p.is_file()
                 ]
             elif path.is_file():
                 self.entries.append((path, path.resolve().parent))

@@ -210,6 +210,16 @@ def test_text_is_stored_composed_and_images_named_in_decomposed_unicode_are_foun
     assert "/media/body/" in article.body and "café" not in article.body
 
 
+def test_what_macos_leaves_beside_articles_is_not_imported(tmp_path):
+    (tmp_path / "export").mkdir()
+    write(tmp_path / "export", "mac.md", ARTICLE_TEXT)
+    (tmp_path / "__MACOSX" / "export").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "export" / "._mac.md").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (tmp_path / "export" / "._other.md").write_bytes(b"\x00\x05\x16\x07")
+    output, error = run_import(tmp_path)
+    assert error is None and "Imported 1 file(s): 1 created" in output and "MACOSX" not in output
+
+
 def test_a_fake_image_is_refused(tmp_path, media_root):
     source = tmp_path / "source"
     (source / "img").mkdir(parents=True)

@@ -13,6 +13,7 @@ add, change and publish articles.
 import posixpath
 import re
 import stat
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
@@ -119,6 +120,10 @@ def check_archive(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return by_name
 
 
+# Articles written per transaction by the admin import (the command writes 500).
+ADMIN_BATCH_SIZE = 5
+
+
 def sources_from_archive(archive: zipfile.ZipFile) -> Iterable[SourceFile | FileResult]:
     """The Markdown files of a checked archive; each one's images resolve relative to its folder."""
     members = check_archive(archive)
@@ -201,7 +206,14 @@ def import_view(request):
         try:
             with ExitStack() as stack:
                 sources = sources_from_uploads(form.cleaned_data["files"], stack)
-                report = import_files(sources, dry_run=form.cleaned_data["dry_run"])
+                # Small batches and a deadline: images make renditions as they are written, so a
+                # large upload stops in time and says what is left, instead of the worker being killed.
+                report = import_files(
+                    sources,
+                    dry_run=form.cleaned_data["dry_run"],
+                    batch_size=ADMIN_BATCH_SIZE,
+                    deadline=time.monotonic() + settings.IMPORT_MAX_SECONDS,
+                )
         except ArchiveRefused as refused:
             form.add_error("files", str(refused))
         else:
@@ -211,7 +223,7 @@ def import_view(request):
                 ("Unchanged", report.of("unchanged")),
                 ("Refused", report.of("failed")),
             ]
-            context.update(title="Import report", report=report, groups=groups)
+            context.update(title="Import report", report=report, groups=groups, time_limit=settings.IMPORT_MAX_SECONDS)
             return TemplateResponse(request, "admin/articles/import_result.html", context)
     context["form"] = form
     return TemplateResponse(request, "admin/articles/import.html", context, status=400 if form.errors else 200)

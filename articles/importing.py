@@ -31,6 +31,7 @@ are written.
 import datetime as dt
 import gc
 import re
+import time
 import unicodedata
 import uuid as uuid_lib
 from collections import Counter
@@ -121,6 +122,8 @@ class ImportReport:
     results: list[FileResult] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     failed: list[FileResult] = field(default_factory=list)
+    # Files left for another run when the import stopped at its deadline (see import_files).
+    not_reached: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult):
         self.counts[result.action] += 1
@@ -624,8 +627,14 @@ def import_files(
     on_result: Callable[[FileResult], None] | None = None,
     keep_results: bool = True,
     batch_size: int = BATCH_SIZE,
+    deadline: float | None = None,
 ) -> ImportReport:
-    """Validate each source, write the valid ones in batches, report every file in order."""
+    """Validate each source, write the valid ones in batches, report every file in order.
+
+    With a `deadline` (a `time.monotonic()` value), files not started by then are left out and
+    named in `report.not_reached`: what was written is whole, and importing the same files
+    again finds those unchanged and goes on with the rest.
+    """
     report = ImportReport(dry_run=dry_run, keep_results=keep_results)
     writer = _Writer(dry_run)
     pending: list[FileResult | tuple[SourceFile, Cleaned]] = []
@@ -644,7 +653,11 @@ def import_files(
                 on_result(result)
         pending.clear()
 
+    sources = iter(sources)
     for source in sources:
+        if deadline is not None and time.monotonic() > deadline:
+            report.not_reached = [source.name] + [rest.name for rest in sources]
+            break
         if isinstance(source, FileResult):
             pending.append(source)
             continue

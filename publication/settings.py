@@ -252,6 +252,9 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
 IMPORT_MAX_FILES = env.int("IMPORT_MAX_FILES", default=5000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
+# The admin import starts no new file after this many seconds; the report names what is left, and
+# uploading the same files again imports it. Keep it well under GUNICORN_TIMEOUT.
+IMPORT_MAX_SECONDS = env.int("IMPORT_MAX_SECONDS", default=10)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 

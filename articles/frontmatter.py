@@ -116,6 +116,8 @@ def dump_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(dump_value(str(item)) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{dump_value(str(k))}: {dump_value(str(v))}" for k, v in value.items()) + "}"
     value = str(value)
     if SINGLE_QUOTABLE.match(value):
         return _quote(value)

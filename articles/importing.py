@@ -54,6 +54,7 @@ from .reading import MAX_MINUTES
 KNOWN_KEYS = {
     "title", "subtitle", "description", "author", "read_time", "publish_date", "created_date",
     "heroImage", "heroImageAlt", "heroImageUrl", "cta", "slug", "tags", "draft", "uuid",
+    "authorSlug", "tagSlugs",
 }
 TEXT_KEYS = {
     "title": "title", "subtitle": "subtitle", "description": "description",
@@ -247,6 +248,33 @@ def _tags(value) -> tuple[list[str], list[str], bool]:
     return names, warnings, collapsed
 
 
+def _slug(key: str, value, max_length: int) -> str:
+    try:
+        if not isinstance(value, str) or len(value) > max_length:
+            raise ValidationError("")
+        validate_unicode_slug(value)
+    except ValidationError:
+        raise ValueError(f"{key}: {value!r} is not an address (letters, numbers, hyphens; at most {max_length})") from None
+    return value
+
+
+def _addresses(meta: dict, tags: list[str]) -> tuple[str | None, dict[str, str]]:
+    """`authorSlug` and `tagSlugs` (a tag's name -> its address), both optional."""
+    author_slug = meta.get("authorSlug")
+    if author_slug not in (None, ""):
+        author_slug = _slug("authorSlug", author_slug, Author._meta.get_field("slug").max_length)
+    tag_slugs = meta.get("tagSlugs") or {}
+    if not isinstance(tag_slugs, dict):
+        raise ValueError("tagSlugs: must map tag names to addresses, e.g. {'Design': 'design-notes'}")
+    by_name = {name.casefold(): name for name in tags}
+    slugs = {}
+    for name, slug in tag_slugs.items():
+        if not isinstance(name, str) or name.casefold() not in by_name:
+            raise ValueError(f"tagSlugs: {name!r} is not one of the article's tags")
+        slugs[by_name[name.casefold()]] = _slug("tagSlugs", slug, Tag._meta.get_field("slug").max_length)
+    return author_slug or None, slugs
+
+
 def _uuid(value) -> uuid_lib.UUID | None:
     if value in (None, ""):
         return None
@@ -326,6 +354,10 @@ class Cleaned:
     author: str
     tags: list[str]
     warnings: list[str]
+    # Addresses the file gives for its author and tags (an export writes them when a rename left
+    # them different from the names' own): a new author or tag gets that address, not a new one.
+    author_slug: str | None = None
+    tag_slugs: dict[str, str] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -385,6 +417,11 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
         warnings += tag_warnings
         if tags_collapsed:
             collapsed.append("tags")
+    except ValueError as error:
+        errors.append(str(error))
+    author_slug, tag_slugs = None, {}
+    try:
+        author_slug, tag_slugs = _addresses(meta, tags)
     except ValueError as error:
         errors.append(str(error))
     for parse, key, field_name in [(_read_time, "read_time", "read_time_override"), (_uuid, "uuid", "uuid")]:
@@ -454,7 +491,7 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
         warnings.append(f"{', '.join(collapsed)}: line breaks and repeated spaces collapsed to single spaces")
     if (fields["hero_image"] or fields["hero_image_url"]) and not fields.get("hero_image_alt"):
         warnings.append("heroImageAlt: missing, so screen readers get nothing for the hero image")
-    return Cleaned(fields, author, tags, warnings)
+    return Cleaned(fields, author, tags, warnings, author_slug, tag_slugs)
 
 
 class _Writer:
@@ -557,8 +594,8 @@ class _Writer:
                                       warnings=list(cleaned.warnings), dry_run=self.dry_run))
             valid.append((len(results) - 1, article, cleaned, same_tags))
 
-        self._resolve_authors({cleaned.author for _, _, cleaned, _ in valid})
-        self._resolve_tags({name for _, _, cleaned, _ in valid for name in cleaned.tags})
+        self._resolve_authors({cleaned.author: cleaned.author_slug for _, _, cleaned, _ in valid})
+        self._resolve_tags({name: cleaned.tag_slugs.get(name) for _, _, cleaned, _ in valid for name in cleaned.tags})
         to_write = []
         for index, article, cleaned, same_tags in valid:
             keys = [name.casefold() for name in cleaned.tags]
@@ -591,18 +628,25 @@ class _Writer:
         self.claimed.update(claims)  # only once the batch is through
         return results
 
-    def _resolve_authors(self, names: set[str]):
-        missing = names - self.authors.keys()
+    def _resolve_authors(self, slugs: dict[str, str | None]):
+        """Each name's author: the one of that name, else the one at the file's address, else a new
+        one (at that address when the file gives a free one)."""
+        missing = slugs.keys() - self.authors.keys()
         if missing:
             self.authors.update((a.name, a) for a in Author.objects.filter(name__in=missing))
-        for name in sorted(names - self.authors.keys()):
-            # save() gives it a unique slug
-            self.authors[name] = None if self.dry_run else Author.objects.create(name=name)
+        for name in sorted(slugs.keys() - self.authors.keys()):
+            slug = slugs[name]
+            author = Author.objects.filter(slug=slug).first() if slug else None
+            if author is None and not self.dry_run:
+                free = slug and not Author.objects.filter(slug=slug).exists()
+                author = Author.objects.create(name=name, slug=slug if free else "")  # save() makes one
+            self.authors[name] = author
 
-    def _resolve_tags(self, names: set[str]):
-        """Each name's tag: the one of that name ignoring case, else the one with its slug, else a new one."""
-        for name in sorted(names):
-            key, slug = name.casefold(), tag_slug(name)
+    def _resolve_tags(self, slugs: dict[str, str | None]):
+        """Each name's tag: the one of that name ignoring case, else the one with its address (the
+        file's, or the name's own), else a new one there."""
+        for name in sorted(slugs):
+            key, slug = name.casefold(), slugs[name] or tag_slug(name)
             if key in self.tags:
                 continue
             if slug in self.tag_keys:  # an earlier file's tag (in a dry run, perhaps one to create)

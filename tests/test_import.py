@@ -428,3 +428,14 @@ def test_a_hero_image_without_alt_text_is_a_warning_on_its_line(tmp_path):
         "(warning: heroImageAlt: missing, so screen readers get nothing for the hero image)"
     )
     assert lines[1].endswith("b.md: created /articles/article-number-2/")
+
+
+@pytest.mark.parametrize("extra,message", [
+    ("\nauthorSlug: 'not a slug!'", "authorSlug: 'not a slug!' is not an address"),
+    ("\ntagSlugs: {'Elsewhere': 'x'}", "tagSlugs: 'Elsewhere' is not one of the article's tags"),
+    ("\ntagSlugs: ['essays']", "tagSlugs: must map tag names to addresses"),
+])
+def test_bad_author_and_tag_addresses_are_refused_with_the_key(tmp_path, extra, message):
+    (tmp_path / "a.md").write_text(text(1, extra=extra), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and message in output and not Article.objects.exists()

@@ -148,3 +148,9 @@ def test_images_whose_source_was_unsafe_are_dropped_not_left_without_src():
 def test_a_body_cannot_take_the_pages_own_ids():
     html = render_markdown("## Notes {#content}\n\n## Kept {#my-notes}\n\n<p id=\"search-query\">x</p>")
     assert 'id="content"' not in html and 'id="search-query"' not in html and 'id="my-notes"' in html
+
+
+def test_urls_never_hold_spaces():
+    html = render_markdown("[x](java\tscript:alert(1)) and [y](<a file.html>) ![z](<my pic.png>)")
+    assert 'href="java%20%20%20%20script:alert(1)"' in html or 'href="java%20script:alert(1)"' in html
+    assert 'href="a%20file.html"' in html and 'src="my%20pic.png"' in html

@@ -400,6 +400,22 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     def recover_view(self, request, version_id, extra_context=None):
         if not can_publish(request.user):
             raise PermissionDenied  # a recovered article keeps its old publishing state
+        # Its address may have been taken since it was deleted: say so (django-reversion's own
+        # words for the database's refusal are "missing dependency").
+        data = get_object_or_404(Version, pk=version_id).field_dict
+        holder = Article.objects.filter(slug=data.get("slug")).first() or Article.objects.filter(uuid=data.get("uuid")).first()
+        if holder is not None:
+            self.message_user(
+                request,
+                format_html(
+                    "Cannot recover it: its address /articles/{}/ is now used by “{}”. Change that article's "
+                    "slug, then recover this one.",
+                    data.get("slug"),
+                    holder,
+                ),
+                messages.ERROR,
+            )
+            return redirect("admin:articles_article_recoverlist")
         return super().recover_view(request, version_id, extra_context)
 
     def _restore(self, request, article, version):

@@ -13,7 +13,9 @@ add, change and publish articles.
 import posixpath
 import re
 import stat
+import time
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import PurePosixPath
@@ -24,7 +26,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files
+from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files, is_article_file
 from .models import Article
 from .roles import can_publish
 
@@ -118,6 +120,10 @@ def check_archive(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return by_name
 
 
+# Articles written per transaction by the admin import (the command writes 500).
+ADMIN_BATCH_SIZE = 5
+
+
 def sources_from_archive(archive: zipfile.ZipFile) -> Iterable[SourceFile | FileResult]:
     """The Markdown files of a checked archive; each one's images resolve relative to its folder."""
     members = check_archive(archive)
@@ -131,7 +137,7 @@ def sources_from_archive(archive: zipfile.ZipFile) -> Iterable[SourceFile | File
         return load
 
     for name, info in sorted(members.items()):
-        if PurePosixPath(name).suffix.lower() not in MARKDOWN_SUFFIXES or name.startswith(("__MACOSX/", ".")):
+        if not is_article_file(name):
             continue
         try:
             text = _read_member(archive, info).decode("utf-8")
@@ -146,6 +152,13 @@ def sources_from_uploads(uploads, stack: ExitStack) -> list[SourceFile | FileRes
     if sum(upload.size for upload in uploads) > settings.IMPORT_MAX_BYTES:
         raise ArchiveRefused(f"The upload is larger than {settings.IMPORT_MAX_BYTES / 1e6:,.0f} MB; nothing was imported.")
     images = {upload.name: upload for upload in uploads if PurePosixPath(upload.name).suffix.lower() in IMAGE_SUFFIXES}
+    # Browsers send loose files by name alone: two photo.jpg from two folders would be one image.
+    names = Counter(upload.name for upload in uploads)
+    if twice := sorted(name for name, count in names.items() if count > 1):
+        raise ArchiveRefused(
+            f"More than one uploaded file is named {', '.join(twice)}: rename them, or upload the folders "
+            "as a .zip, which keeps them apart. Nothing was imported."
+        )
 
     def load(relative: str) -> bytes | None:
         upload = images.get(posixpath.normpath(relative)) or images.get(PurePosixPath(relative).name)
@@ -193,7 +206,14 @@ def import_view(request):
         try:
             with ExitStack() as stack:
                 sources = sources_from_uploads(form.cleaned_data["files"], stack)
-                report = import_files(sources, dry_run=form.cleaned_data["dry_run"])
+                # Small batches and a deadline: images make renditions as they are written, so a
+                # large upload stops in time and says what is left, instead of the worker being killed.
+                report = import_files(
+                    sources,
+                    dry_run=form.cleaned_data["dry_run"],
+                    batch_size=ADMIN_BATCH_SIZE,
+                    deadline=time.monotonic() + settings.IMPORT_MAX_SECONDS,
+                )
         except ArchiveRefused as refused:
             form.add_error("files", str(refused))
         else:
@@ -203,7 +223,7 @@ def import_view(request):
                 ("Unchanged", report.of("unchanged")),
                 ("Refused", report.of("failed")),
             ]
-            context.update(title="Import report", report=report, groups=groups)
+            context.update(title="Import report", report=report, groups=groups, time_limit=settings.IMPORT_MAX_SECONDS)
             return TemplateResponse(request, "admin/articles/import_result.html", context)
     context["form"] = form
     return TemplateResponse(request, "admin/articles/import.html", context, status=400 if form.errors else 200)

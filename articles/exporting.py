@@ -8,7 +8,9 @@ gives the same bytes:
   publish_date, created_date, heroImage, cta), with heroImageAlt after heroImage; then slug,
   tags, draft and uuid. Keys outside the reference set are written only when they carry
   information: read_time only for an editor's override (otherwise it is computed), slug only
-  when the title would not give it, tags when there are some, draft when true.
+  when the title would not give it, tags when there are some, draft when true, authorSlug and
+  tagSlugs (a tag's name -> its address) only when a rename left them different from what the
+  names would give.
 - Dates in the site's time zone: a date (2024-02-16) when the moment is exactly midnight
   there, else ISO 8601 with the offset (2024-02-16T09:30:00+01:00).
 - Uploaded images are written to `media/heroes/` and `media/body/` under their content-hash
@@ -19,6 +21,7 @@ gives the same bytes:
 
 import datetime as dt
 import gc
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,10 +37,25 @@ from django.utils.text import slugify
 
 from . import frontmatter
 from .images import check_image
-from .importing import RELATIVE, local_moment
-from .models import Article
+from .importing import RELATIVE, local_moment, tag_slug
+from .models import Article, Author, Tag, slug_for
 
 MEDIA_FOLDER = "media"
+# The longest file name Linux and macOS file systems take is 255 bytes (a slug of 150 CJK characters
+# is 450), less room for the `.<name>.partial` a file is written as before it is renamed.
+MAX_NAME_BYTES = 255 - len("..partial")
+
+
+def file_name(slug: str) -> str:
+    """`<slug>.md`, or when that is too long for a file system, the slug cut to fit plus a hash of
+    the whole slug (names stay unique and stable). The import reads the slug from the front
+    matter or the title, never from the file name."""
+    name = f"{slug}.md"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:12]
+    room = MAX_NAME_BYTES - len(f"-{digest}.md")
+    return f"{slug.encode()[:room].decode('utf-8', 'ignore').rstrip('-')}-{digest}.md"
 
 
 def date_text(value: dt.datetime) -> str:
@@ -118,7 +136,7 @@ class Exporter:
             self.report.images += 1
         return self.images[key]
 
-    def document(self, article: Article, tags: list[str] | None = None) -> tuple[dict, str, list[str]]:
+    def document(self, article: Article, tags: list[Tag] | None = None) -> tuple[dict, str, list[str]]:
         warnings: list[str] = []
         meta = {
             "title": article.title,
@@ -139,9 +157,15 @@ class Exporter:
         meta["cta"] = article.cta
         if article.slug != slugify(article.title, allow_unicode=True)[:200].strip("-"):
             meta["slug"] = article.slug
-        tags = sorted(tag.name for tag in article.tags.all()) if tags is None else sorted(tags)
+        tags = sorted(article.tags.all() if tags is None else tags, key=lambda tag: tag.name)
         if tags:
-            meta["tags"] = tags
+            meta["tags"] = [tag.name for tag in tags]
+        # Addresses a rename left different from the names' own: kept, so links and feeds survive a move.
+        author = article.author
+        if author.slug != slug_for(author.name, Author._meta.get_field("slug").max_length, prefix="author"):
+            meta["authorSlug"] = author.slug
+        if moved := {tag.name: tag.slug for tag in tags if tag.slug != tag_slug(tag.name)}:
+            meta["tagSlugs"] = moved
         if article.draft:
             meta["draft"] = True
         meta["uuid"] = str(article.uuid)  # the feed id: subscribers see the same entry after a move
@@ -157,9 +181,9 @@ class Exporter:
         body = frontmatter.replace_images(article.body, relative_image)
         return meta, body, warnings
 
-    def export(self, article: Article, tags: list[str] | None = None) -> ExportedFile:
+    def export(self, article: Article, tags: list[Tag] | None = None) -> ExportedFile:
         meta, body, warnings = self.document(article, tags)
-        name = f"{article.slug}.md"
+        name = file_name(article.slug)
         changed = self._write(name, frontmatter.dump(meta, body).encode("utf-8"))
         self.report.articles += 1
         self.report.written += changed
@@ -179,8 +203,8 @@ def articles_to_export(author: str | None = None, since=None, until=None, publis
     return articles.select_related("author").defer("body_html").order_by("slug")
 
 
-def _in_pages(articles, size: int = 500) -> Iterable[tuple[Article, list[str]]]:
-    """Every article of an ordered-by-slug queryset with its tag names, a page at a time.
+def _in_pages(articles, size: int = 500) -> Iterable[tuple[Article, list[Tag]]]:
+    """Every article of an ordered-by-slug queryset with its tags, a page at a time.
 
     Pages follow the slug (keyset pagination), and tags come from one query per page.
     """
@@ -190,8 +214,8 @@ def _in_pages(articles, size: int = 500) -> Iterable[tuple[Article, list[str]]]:
         gc.collect()  # a loaded Article and its ImageFieldFile refer to each other: free the last page now
         page = list((articles if last is None else articles.filter(slug__gt=last))[:size])
         tags = defaultdict(list)
-        for article_id, name in links.filter(article__in=page).values_list("article_id", "tag__name"):
-            tags[article_id].append(name)
+        for link in links.filter(article__in=page).select_related("tag"):
+            tags[link.article_id].append(link.tag)
         for article in page:
             yield article, tags[article.pk]
         if len(page) < size:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import feedgenerator, timezone
@@ -451,17 +451,6 @@ class RssFeedGenerator(feedgenerator.Rss201rev2Feed):
 
 
 class AtomFeedGenerator(feedgenerator.Atom1Feed):
-    def write(self, outfile, encoding):
-        # Django's Atom1Feed ignores stylesheets: write the processing instruction before the root.
-        handler = feedgenerator.SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
-        handler.startDocument()
-        for stylesheet in self.feed["stylesheets"] or []:
-            handler.processingInstruction("xml-stylesheet", stylesheet)
-        handler.startElement("feed", self.root_attributes())
-        self.add_root_elements(handler)
-        self.write_items(handler)
-        handler.endElement("feed")
-
     def latest_post_date(self):
         return self.feed["last_modified"] or super().latest_post_date()
 
@@ -504,7 +493,8 @@ class ArticlesFeed(Feed):
         feed = self.get_feed(scope, request)
         content_type = feed.content_type
         if "text/html" in request.headers.get("Accept", ""):
-            # A browser: generic XML makes it apply the XSL stylesheet instead of downloading the file.
+            # A browser: generic XML makes it show the document instead of downloading the file.
+            # People who follow the site's own links land on /subscribe/, an HTML page.
             content_type = "application/xml; charset=utf-8"
         response = HttpResponse(content_type=content_type)
         patch_vary_headers(response, ["Accept"])
@@ -529,9 +519,6 @@ class ArticlesFeed(Feed):
 
     def feed_guid(self, scope):
         return scope.feed_url(self.format)
-
-    def stylesheets(self, scope):
-        return [feedgenerator.Stylesheet(reverse("feed_stylesheet"), mimetype="text/xsl")]
 
     def feed_extra_kwargs(self, scope):
         return {"icon_url": scope.icon_url, "last_modified": scope.freshness.last_modified or EPOCH}
@@ -582,13 +569,3 @@ class ArticlesAtomFeed(ArticlesFeed):
 
     feed_type = AtomFeedGenerator
     format = "atom"
-
-
-def feed_stylesheet(request):
-    """The XSL that turns a feed into a readable page when someone opens it in a browser.
-
-    A template rather than a static file so it can point at the (hashed) static CSS.
-    """
-    response = render(request, "feeds/feed.xsl", content_type="text/xsl; charset=utf-8")
-    patch_cache_control(response, public=True, max_age=3600)
-    return response

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
-from .models import Article, PublicationSettings
+from .models import Article, PublicationSettings, date_range_problem
+from .reading import MAX_MINUTES
 
 
 def dst_problem(naive: dt.datetime, zone) -> str | None:
@@ -44,10 +46,13 @@ class LocalDateTimeField(forms.SplitDateTimeField):
             raise ValidationError("Enter both a date and a time.", code="incomplete")
         naive = dt.datetime.combine(day, time)
         zone = timezone.get_current_timezone()
+        moment = timezone.make_aware(naive, zone)
+        if problem := date_range_problem(moment):
+            raise ValidationError(f"The date {problem}.", code="out_of_range")
         problem = dst_problem(naive, zone)
         if problem:
             raise ValidationError(problem, code="ambiguous_timezone")
-        return timezone.make_aware(naive, zone)
+        return moment
 
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -104,6 +109,11 @@ class ArticleAdminForm(forms.ModelForm):
         self.fields["loaded_version"].initial = self.instance.version
         # Every change is based on a known version; only a new article has none.
         self.fields["loaded_version"].required = bool(self.instance.pk)
+        if "read_time_override" in self.fields:  # the importer's limit too, so every value round-trips
+            minutes = self.fields["read_time_override"]
+            minutes.min_value, minutes.max_value = 1, MAX_MINUTES
+            minutes.validators += [MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+            minutes.widget.attrs.update(min=1, max=MAX_MINUTES)
         if "publish_date" in self.fields:
             self.fields["publish_date"].help_text = (
                 f"In the site's time zone, {timezone.get_current_timezone_name()}. "

@@ -8,6 +8,7 @@ Input is normalised first: a UTF-8 byte order mark is dropped and CRLF/CR line e
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +49,8 @@ def closing_line(lines: list[str]) -> int:
 
 
 def parse(text: str) -> Document:
-    text = normalise_newlines(text)
+    # NFC: "café" typed on a Mac (e + combining accent) and elsewhere are one text, so search finds both.
+    text = unicodedata.normalize("NFC", normalise_newlines(text))
     lines = text.split("\n")
     end = closing_line(lines)
     try:
@@ -114,6 +116,8 @@ def dump_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(dump_value(str(item)) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{dump_value(str(k))}: {dump_value(str(v))}" for k, v in value.items()) + "}"
     value = str(value)
     if SINGLE_QUOTABLE.match(value):
         return _quote(value)
@@ -135,15 +139,47 @@ MARKDOWN_IMAGE = re.compile(r'(!\[[^\]\n]*\]\()([^)\s]+)((?:\s+"[^"\n]*")?\))')
 CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[`~]*[ \t]*$|\Z)|(`+)(?!`).+?(?<!`)\2(?!`)", re.DOTALL | re.MULTILINE)
 
 
+# A reference-style image: ![alt][label], ![label][] or ![label] (not followed by an inline target).
+IMAGE_REFERENCE = re.compile(r"!\[([^\]\n]*)\](?!\()(?:\[([^\]\n]*)\])?")
+# A reference definition, `[label]: target "optional title"`; group 3 is the target.
+DEFINITION = re.compile(r"^( {0,3}\[([^\]\n]+)\]:[ \t]*)(<[^>\n]*>|\S+)", re.MULTILINE)
+# An image written as HTML: <img src="target">, either quote.
+HTML_IMAGE = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _label(text: str) -> str:
+    """Reference labels match case-insensitively, with runs of whitespace as one space (CommonMark)."""
+    return " ".join(text.split()).casefold()
+
+
 def replace_images(body: str, replace: Callable[[str], str]) -> str:
-    """Apply `replace` to the target of every Markdown image outside code; return the new body."""
-
-    def images(text: str) -> str:
-        return MARKDOWN_IMAGE.sub(lambda m: m.group(1) + replace(m.group(2)) + m.group(3), text)
-
+    """Apply `replace` to the target of every image outside code, however it is written (inline,
+    by reference, or as an HTML <img>); return the new body. Links are left alone."""
     parts, position = [], 0
     for code in CODE.finditer(body):
-        parts += [images(body[position : code.start()]), code.group(0)]
+        parts += [(body[position : code.start()], False), (code.group(0), True)]
         position = code.end()
-    parts.append(images(body[position:]))
-    return "".join(parts)
+    parts.append((body[position:], False))
+    # The definitions images use; a definition only links point at is not an image.
+    image_labels = {
+        _label(m.group(2) or m.group(1)) for text, is_code in parts if not is_code for m in IMAGE_REFERENCE.finditer(text)
+    }
+
+    def definition(m: re.Match) -> str:
+        if _label(m.group(2)) not in image_labels:
+            return m.group(0)
+        target = m.group(3)
+        if target.startswith("<"):
+            return f"{m.group(1)}<{replace(target[1:-1])}>"
+        return m.group(1) + replace(target)
+
+    def html_image(m: re.Match) -> str:
+        quote = '"' if m.group(2) is not None else "'"
+        return f"{m.group(1)}{quote}{replace(m.group(2) if m.group(2) is not None else m.group(3))}{quote}"
+
+    def images(text: str) -> str:
+        text = MARKDOWN_IMAGE.sub(lambda m: m.group(1) + replace(m.group(2)) + m.group(3), text)
+        text = HTML_IMAGE.sub(html_image, text)
+        return DEFINITION.sub(definition, text)
+
+    return "".join(text if is_code else images(text) for text, is_code in parts)

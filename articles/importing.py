@@ -31,6 +31,8 @@ are written.
 import datetime as dt
 import gc
 import re
+import time
+import unicodedata
 import uuid as uuid_lib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -46,11 +48,13 @@ from django.utils import timezone
 
 from . import frontmatter
 from .images import check_image, store_image
-from .models import Article, Author, Tag, slug_for
+from .models import Article, Author, Tag, date_range_problem, slug_for
+from .reading import MAX_MINUTES
 
 KNOWN_KEYS = {
     "title", "subtitle", "description", "author", "read_time", "publish_date", "created_date",
     "heroImage", "heroImageAlt", "heroImageUrl", "cta", "slug", "tags", "draft", "uuid",
+    "authorSlug", "tagSlugs",
 }
 TEXT_KEYS = {
     "title": "title", "subtitle": "subtitle", "description": "description",
@@ -62,10 +66,19 @@ ONE_LINE_KEYS = {"title", "subtitle", "heroImageAlt"}
 LOOSE_WHITESPACE = re.compile(r"\s{2,}|[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 # A front matter line that starts a key, to name the field a bad character is in.
 KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
-READ_TIME = re.compile(r"^\s*(\d{1,4})\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.IGNORECASE)
+READ_TIME = re.compile(r"^\s*(\d+)\s*(?:m|min|mins|minute|minutes)?\.?\s*$", re.IGNORECASE)
 # A target that is a relative path: no scheme, not absolute, not a fragment.
 RELATIVE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt"}
+
+
+def is_article_file(relative: str | PurePosixPath) -> bool:
+    """A Markdown file inside a folder or zip being imported, not what an OS leaves beside it
+    (macOS's __MACOSX/ and ._ copies, .DS_Store, other dot files)."""
+    path = PurePosixPath(relative)
+    return path.suffix.lower() in MARKDOWN_SUFFIXES and not any(
+        part == "__MACOSX" or part.startswith(".") for part in path.parts
+    )
 BATCH_SIZE = 500
 is_web_url = URLValidator(schemes=["http", "https"])
 
@@ -110,6 +123,8 @@ class ImportReport:
     results: list[FileResult] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     failed: list[FileResult] = field(default_factory=list)
+    # Files left for another run when the import stopped at its deadline (see import_files).
+    not_reached: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult):
         self.counts[result.action] += 1
@@ -155,11 +170,17 @@ def _as_datetime(key: str, value) -> dt.datetime:
             raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)") from None
     try:
         if isinstance(value, dt.datetime):
-            return value if timezone.is_aware(value) else local_moment(value)
-        if isinstance(value, dt.date):
-            return local_moment(dt.datetime.combine(value, dt.time.min))
+            moment = value if timezone.is_aware(value) else local_moment(value)
+        elif isinstance(value, dt.date):
+            moment = local_moment(dt.datetime.combine(value, dt.time.min))
+        else:
+            moment = None
     except ValueError as error:
         raise ValueError(f"{key}: {value}: {error}") from None
+    if moment is not None:
+        if problem := date_range_problem(moment):
+            raise ValueError(f"{key}: {value}: {problem}")
+        return moment
     raise ValueError(f"{key}: {value!r} is not a date (use YYYY-MM-DD or an ISO 8601 date and time)")
 
 
@@ -189,12 +210,12 @@ def tag_slug(name: str) -> str:
 def _read_time(value) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10000:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES:
         return value
     match = READ_TIME.match(value) if isinstance(value, str) else None
-    if match and int(match.group(1)) > 0:
+    if match and 0 < int(match.group(1)) <= MAX_MINUTES:
         return int(match.group(1))
-    raise ValueError(f"read_time: {value!r} is not a number of minutes (e.g. '8 mins')")
+    raise ValueError(f"read_time: {value!r} is not a number of minutes from 1 to {MAX_MINUTES} (e.g. '8 mins')")
 
 
 def _tags(value) -> tuple[list[str], list[str], bool]:
@@ -227,6 +248,33 @@ def _tags(value) -> tuple[list[str], list[str], bool]:
     return names, warnings, collapsed
 
 
+def _slug(key: str, value, max_length: int) -> str:
+    try:
+        if not isinstance(value, str) or len(value) > max_length:
+            raise ValidationError("")
+        validate_unicode_slug(value)
+    except ValidationError:
+        raise ValueError(f"{key}: {value!r} is not an address (letters, numbers, hyphens; at most {max_length})") from None
+    return value
+
+
+def _addresses(meta: dict, tags: list[str]) -> tuple[str | None, dict[str, str]]:
+    """`authorSlug` and `tagSlugs` (a tag's name -> its address), both optional."""
+    author_slug = meta.get("authorSlug")
+    if author_slug not in (None, ""):
+        author_slug = _slug("authorSlug", author_slug, Author._meta.get_field("slug").max_length)
+    tag_slugs = meta.get("tagSlugs") or {}
+    if not isinstance(tag_slugs, dict):
+        raise ValueError("tagSlugs: must map tag names to addresses, e.g. {'Design': 'design-notes'}")
+    by_name = {name.casefold(): name for name in tags}
+    slugs = {}
+    for name, slug in tag_slugs.items():
+        if not isinstance(name, str) or name.casefold() not in by_name:
+            raise ValueError(f"tagSlugs: {name!r} is not one of the article's tags")
+        slugs[by_name[name.casefold()]] = _slug("tagSlugs", slug, Tag._meta.get_field("slug").max_length)
+    return author_slug or None, slugs
+
+
 def _uuid(value) -> uuid_lib.UUID | None:
     if value in (None, ""):
         return None
@@ -246,6 +294,9 @@ def _web_url(key: str, value: str) -> str:
 
 def _image_name(path: str, load_image: ImageLoader, folder: str, dry_run: bool) -> str:
     data = load_image(path)
+    if data is None and unicodedata.is_normalized("NFC", path):
+        # The text was normalised to NFC; a Mac's file system or zip may name the file in NFD.
+        data = load_image(unicodedata.normalize("NFD", path))
     if data is None:
         raise ValueError(f"image {path!r} was not found beside the article")
     try:
@@ -303,6 +354,10 @@ class Cleaned:
     author: str
     tags: list[str]
     warnings: list[str]
+    # Addresses the file gives for its author and tags (an export writes them when a rename left
+    # them different from the names' own): a new author or tag gets that address, not a new one.
+    author_slug: str | None = None
+    tag_slugs: dict[str, str] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -362,6 +417,11 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
         warnings += tag_warnings
         if tags_collapsed:
             collapsed.append("tags")
+    except ValueError as error:
+        errors.append(str(error))
+    author_slug, tag_slugs = None, {}
+    try:
+        author_slug, tag_slugs = _addresses(meta, tags)
     except ValueError as error:
         errors.append(str(error))
     for parse, key, field_name in [(_read_time, "read_time", "read_time_override"), (_uuid, "uuid", "uuid")]:
@@ -431,7 +491,7 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
         warnings.append(f"{', '.join(collapsed)}: line breaks and repeated spaces collapsed to single spaces")
     if (fields["hero_image"] or fields["hero_image_url"]) and not fields.get("hero_image_alt"):
         warnings.append("heroImageAlt: missing, so screen readers get nothing for the hero image")
-    return Cleaned(fields, author, tags, warnings)
+    return Cleaned(fields, author, tags, warnings, author_slug, tag_slugs)
 
 
 class _Writer:
@@ -534,8 +594,8 @@ class _Writer:
                                       warnings=list(cleaned.warnings), dry_run=self.dry_run))
             valid.append((len(results) - 1, article, cleaned, same_tags))
 
-        self._resolve_authors({cleaned.author for _, _, cleaned, _ in valid})
-        self._resolve_tags({name for _, _, cleaned, _ in valid for name in cleaned.tags})
+        self._resolve_authors({cleaned.author: cleaned.author_slug for _, _, cleaned, _ in valid})
+        self._resolve_tags({name: cleaned.tag_slugs.get(name) for _, _, cleaned, _ in valid for name in cleaned.tags})
         to_write = []
         for index, article, cleaned, same_tags in valid:
             keys = [name.casefold() for name in cleaned.tags]
@@ -568,18 +628,25 @@ class _Writer:
         self.claimed.update(claims)  # only once the batch is through
         return results
 
-    def _resolve_authors(self, names: set[str]):
-        missing = names - self.authors.keys()
+    def _resolve_authors(self, slugs: dict[str, str | None]):
+        """Each name's author: the one of that name, else the one at the file's address, else a new
+        one (at that address when the file gives a free one)."""
+        missing = slugs.keys() - self.authors.keys()
         if missing:
             self.authors.update((a.name, a) for a in Author.objects.filter(name__in=missing))
-        for name in sorted(names - self.authors.keys()):
-            # save() gives it a unique slug
-            self.authors[name] = None if self.dry_run else Author.objects.create(name=name)
+        for name in sorted(slugs.keys() - self.authors.keys()):
+            slug = slugs[name]
+            author = Author.objects.filter(slug=slug).first() if slug else None
+            if author is None and not self.dry_run:
+                free = slug and not Author.objects.filter(slug=slug).exists()
+                author = Author.objects.create(name=name, slug=slug if free else "")  # save() makes one
+            self.authors[name] = author
 
-    def _resolve_tags(self, names: set[str]):
-        """Each name's tag: the one of that name ignoring case, else the one with its slug, else a new one."""
-        for name in sorted(names):
-            key, slug = name.casefold(), tag_slug(name)
+    def _resolve_tags(self, slugs: dict[str, str | None]):
+        """Each name's tag: the one of that name ignoring case, else the one with its address (the
+        file's, or the name's own), else a new one there."""
+        for name in sorted(slugs):
+            key, slug = name.casefold(), slugs[name] or tag_slug(name)
             if key in self.tags:
                 continue
             if slug in self.tag_keys:  # an earlier file's tag (in a dry run, perhaps one to create)
@@ -604,8 +671,14 @@ def import_files(
     on_result: Callable[[FileResult], None] | None = None,
     keep_results: bool = True,
     batch_size: int = BATCH_SIZE,
+    deadline: float | None = None,
 ) -> ImportReport:
-    """Validate each source, write the valid ones in batches, report every file in order."""
+    """Validate each source, write the valid ones in batches, report every file in order.
+
+    With a `deadline` (a `time.monotonic()` value), files not started by then are left out and
+    named in `report.not_reached`: what was written is whole, and importing the same files
+    again finds those unchanged and goes on with the rest.
+    """
     report = ImportReport(dry_run=dry_run, keep_results=keep_results)
     writer = _Writer(dry_run)
     pending: list[FileResult | tuple[SourceFile, Cleaned]] = []
@@ -624,7 +697,11 @@ def import_files(
                 on_result(result)
         pending.clear()
 
+    sources = iter(sources)
     for source in sources:
+        if deadline is not None and time.monotonic() > deadline:
+            report.not_reached = [source.name] + [rest.name for rest in sources]
+            break
         if isinstance(source, FileResult):
             pending.append(source)
             continue
@@ -677,7 +754,7 @@ class FilesFromPaths:
             if path.is_dir():
                 root = path.resolve()
                 self.entries += [
-                    (p, root) for p in sorted(path.rglob("*")) if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file()
+                    (p, root) for p in sorted(path.rglob("*")) if is_article_file(p.relative_to(path).as_posix()) and p.is_file()
                 ]
             elif path.is_file():
                 self.entries.append((path, path.resolve().parent))

@@ -38,6 +38,23 @@ def strip_control_characters(text: str) -> str:
 
 
 TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+# The reader pages' own ids (templates/): a body heading may not take one (`## Notes {#content}`
+# would steal the skip link's target).
+PAGE_IDS = {"content", "search-query", "related-title"}
+# An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
+IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
+# A URL may not hold spaces ("java\tscript:" arrives as "java    script:", a harmless relative link
+# but invalid HTML): they are percent-encoded, which leads to the same place.
+URL_WITH_SPACE = re.compile(r'\b(href|src)="([^"]*\s[^"]*)"')
+WHITESPACE = re.compile(r"\s")
+TABLE_START, TABLE_END = re.compile(r"<table\b[^>]*>"), "</table>"
+# A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
+# focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
+TABLE_SCROLL = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+
+
+def _encode_spaces(match: re.Match) -> str:
+    return f'{match.group(1)}="{WHITESPACE.sub("%20", match.group(2).strip())}"'
 
 
 def render_markdown(text: str) -> str:
@@ -59,8 +76,13 @@ def render_markdown(text: str) -> str:
         # rel left on a link whose unsafe href was removed would be invalid HTML.
         link_rel=None,
         set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
+        attribute_filter=lambda tag, name, value: None if name == "id" and value in PAGE_IDS else value,
         strip_comments=True,
     )
     # nh3 appends the set attributes in hash order, which changes from call to call: one order,
     # so the same body always renders to the same HTML (stable ETags, lossless export/import).
-    return html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
+    html = html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
+    html = IMAGE_WITHOUT_SOURCE.sub("", html)
+    html = URL_WITH_SPACE.sub(_encode_spaces, html)
+    # After sanitising, so the wrapper is ours; nh3's output has every <table> closed.
+    return TABLE_START.sub(lambda m: TABLE_SCROLL + m.group(0), html).replace(TABLE_END, TABLE_END + "</div>")

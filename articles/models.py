@@ -1,23 +1,32 @@
+import datetime as dt
 import hashlib
+import unicodedata
 import uuid
 from collections import namedtuple
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, router, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
 from .reading import reading_time
-from .renditions import responsive_body_images
+from .renditions import responsive_body_images, responsive_image
 
 
 def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
     """Letters of any script are kept; text with none (emoji, punctuation) gets a stable hash."""
     slug = slugify(text, allow_unicode=True)[:max_length].strip("-")
     return slug or f"{prefix}-" + hashlib.sha256(text.casefold().encode()).hexdigest()[:6]
+
+
+def nfc(text: str) -> str:
+    """One form for text that looks the same: "é" as one character, not "e" plus an accent
+    (what macOS often pastes), so search, slugs and unique names treat them alike."""
+    return unicodedata.normalize("NFC", text) if text and not unicodedata.is_normalized("NFC", text) else text
 
 
 def unique_slug(model, text: str, max_length: int = 200) -> str:
@@ -51,6 +60,7 @@ class Author(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name, self.bio = nfc(self.name), nfc(self.bio)
         if not self.slug:
             self.slug = unique_slug(Author, self.name)
         super().save(*args, **kwargs)
@@ -70,9 +80,26 @@ class Tag(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name = nfc(self.name)
         if not self.slug:
             self.slug = unique_slug(Tag, self.name, max_length=100)
         super().save(*args, **kwargs)
+
+
+# The dates an article may carry. Python's datetime stops at year 9999, so a moment near either
+# end overflows when shown in another time zone (a 500 on every page listing it); years below
+# 1000 are typos ('0204' for 2024) that would stretch the archive over centuries.
+EARLIEST_DATE = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+LATEST_DATE = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
+
+
+def date_range_problem(moment: dt.datetime) -> str | None:
+    """Why `moment` (aware) cannot be an article's date, or None."""
+    try:
+        inside = EARLIEST_DATE <= moment.astimezone(dt.UTC) <= LATEST_DATE
+    except (OverflowError, ValueError):
+        inside = False
+    return None if inside else "must be between the years 1000 and 9998"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -97,20 +124,26 @@ class ArticleQuerySet(models.QuerySet):
         """Ranked matches for a reader's query, best first (see articles/search.py)."""
         from .search import search_articles
 
-        return search_articles(self, query)
+        return search_articles(self, nfc(query))
 
-    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) here.
+    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) and the
+    # archive's month counts (articles/archive.py) here.
     def update(self, **kwargs):
+        from .archive import counting_update
         from .cache import content_changed
 
-        rows = super().update(**kwargs)
+        with counting_update(self, kwargs):
+            rows = super().update(**kwargs)
         content_changed(self.db)
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
+        from .archive import count_created
         from .cache import content_changed
 
-        created = super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            count_created(created, self.db, **kwargs)
         content_changed(self.db)
         return created
 
@@ -204,22 +237,32 @@ class Article(models.Model):
         # The admin and the importer refuse NUL with a message; this is the last guard for any
         # other writer: PostgreSQL cannot store it, SQLite would keep it.
         for field in ("title", "subtitle", "description", "body", "cta", "hero_image_alt"):
-            if "\x00" in (getattr(self, field) or ""):
-                setattr(self, field, getattr(self, field).replace("\x00", ""))
+            text = nfc(getattr(self, field) or "")
+            setattr(self, field, text.replace("\x00", "") if "\x00" in text else text)
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
+        self.hero_image_url = iri_to_uri(self.hero_image_url)  # valid in src="…", same address
         # Browsers send textareas with CRLF; one line ending keeps export and import lossless.
         if "\r" in (self.body or ""):
             self.body = self.body.replace("\r\n", "\n").replace("\r", "\n")
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
+        self.make_hero_renditions()
+
+    def make_hero_renditions(self):
+        """The hero's responsive copies, made by the writer: readers' requests only find them."""
+        if self.hero_image and getattr(self.hero_image, "_committed", True):
+            responsive_image(self.hero_image.name)
 
     def save(self, *args, **kwargs):
         self.prepare_for_save()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
-        super().save(*args, **kwargs)
+        # One transaction with what the save signals keep in step (archive counts, content version).
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Article, instance=self), savepoint=False):
+            super().save(*args, **kwargs)
+        self.make_hero_renditions()  # a hero uploaded with this save is in storage only now
 
     def get_absolute_url(self):
         return reverse("article_detail", kwargs={"slug": self.slug})
@@ -289,3 +332,8 @@ class ContentVersion(models.Model):
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.
 from .publication_settings import PublicationSettings, current as current_publication  # noqa: E402,F401
+
+# The archive's month counts (articles/archive.py): their models, kept in step with every article write.
+from .archive import ArchiveMonth, ArchiveZone, connect as _connect_archive  # noqa: E402,F401
+
+_connect_archive(Article)

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.encoding import iri_to_uri
 
 CACHE_KEY = "masthead:publication-settings"
 
@@ -47,6 +48,10 @@ class PublicationSettings(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1  # one record
+        # Characters a URL may not hold as typed (", <, spaces, non-ASCII) are percent-encoded,
+        # so every page carrying them stays valid HTML; the address leads to the same place.
+        self.cta_link = iri_to_uri(self.cta_link)
+        self.social_links = "\n".join(iri_to_uri(link) for link in self.social_link_list)
         super().save(*args, **kwargs)
 
     @property

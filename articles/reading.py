@@ -3,6 +3,8 @@
 import re
 
 WORDS_PER_MINUTE = 265
+# The longest reading time an editor may set (the admin and the importer share it).
+MAX_MINUTES = 9999
 # Chinese and Japanese text has no spaces between words: count characters instead.
 CJK_CHARACTERS_PER_MINUTE = 500
 

@@ -1,9 +1,13 @@
 """The 1200×630 image shown when an article without a hero image is shared.
 
 Drawn once with Pillow (the title and the site's name) and stored under a name derived
-from both, so a new title or site name gives a new image and an unchanged one is reused.
+from both and from the fonts that draw them, so a new title, site name or installed font
+gives a new image and an unchanged one is reused. Text no installed font can draw (a Japanese
+title without a CJK font, emoji) is never drawn as rows of empty boxes: the image then shows
+the site's name instead.
 """
 
+import functools
 import hashlib
 import io
 
@@ -31,20 +35,50 @@ CJK_FONT_FILES = (
 )
 
 
+# A code point no font draws: what a font shows for a character it lacks looks like this.
+NEVER_DRAWN = "\U0010fffd"
+
+
 def share_image_name(title: str, site_name: str) -> str:
-    title, site_name = clean_title(title), clean_title(site_name)
-    digest = hashlib.sha256(f"{site_name}\n{title}".encode()).hexdigest()[:32]
+    title, site_name = _drawn_texts(clean_title(title), clean_title(site_name))
+    fonts = f"{_font_file(title)}\n{_font_file(site_name)}"
+    digest = hashlib.sha256(f"{site_name}\n{title}\n{fonts}".encode()).hexdigest()[:32]
     return f"{FOLDER}/{digest}.png"
 
 
-def _font(size: int, text: str):
+def _glyph(font, char: str) -> tuple:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
+
+
+@functools.lru_cache(maxsize=1024)
+def _font_file(text: str) -> str | None:
+    """The first installed font that draws every character of `text` (None: none does)."""
     wide = any(ord(ch) > 0x2E80 for ch in text)
     for path in (*CJK_FONT_FILES, *FONT_FILES) if wide else FONT_FILES:
         try:
-            return ImageFont.truetype(path, size)
+            font = ImageFont.truetype(path, 24)
         except OSError:
             continue
-    return ImageFont.load_default(size)
+        missing = _glyph(font, NEVER_DRAWN)
+        if all(_glyph(font, char) != missing for char in set(text) if not char.isspace()):
+            return path
+    return None
+
+
+def _drawn_texts(title: str, site_name: str) -> tuple[str, str]:
+    """The title and the site line to draw: the site's name takes the title's place when no font
+    can draw the title, and is left out when no font can draw it."""
+    if _font_file(site_name) is None:
+        site_name = ""
+    if _font_file(title) is None:
+        title, site_name = site_name, ""
+    return title, site_name
+
+
+def _font(size: int, text: str):
+    path = _font_file(text)
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 
 
 def clean_title(title: str) -> str:
@@ -88,7 +122,7 @@ def _ellipsis(line: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> str
 
 
 def draw_share_image(title: str, site_name: str) -> bytes:
-    title, site_name = clean_title(title), clean_title(site_name)
+    title, site_name = _drawn_texts(clean_title(title), clean_title(site_name))
     image = Image.new("RGB", SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)
     margin = 80

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Func, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
+from .archive import ArchiveMonths, in_month
 from .models import Article
 from .visibility import public_authors, public_tags
 
@@ -197,47 +198,9 @@ class TagDetailView(ArticlePageMixin, ListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-class ArchiveMonths:
-    """The calendar months from the newest published article's back to the oldest's, as a
-    sequence to paginate: a page's months are counted in one query, each month a range of the
-    reader-order index (grouping every article by its month read all of them: 0.7 s at 100,000).
-    Months without published articles are left out of the page."""
-
-    def __init__(self):
-        published = Article.objects.published()
-
-        def first(order):
-            return Subquery(published.order_by(order).values("publish_date")[:1])
-
-        bounds = Article.objects.order_by().values(newest=first("-publish_date"), oldest=first("publish_date")).first()
-        self.newest = self.length = None
-        if bounds and bounds["newest"]:
-            newest, oldest = timezone.localtime(bounds["newest"]), timezone.localtime(bounds["oldest"])
-            self.newest = dt.date(newest.year, newest.month, 1)
-            self.length = (newest.year - oldest.year) * 12 + newest.month - oldest.month + 1
-
-    def __len__(self):
-        return self.length or 0
-
-    def __getitem__(self, window: slice) -> list[dict]:
-        months = [month_start(self.newest, -back).date() for back in range(len(self))[window]]
-        if not months:
-            return []
-        published = Article.objects.published().order_by()
-        counts = {
-            f"m{index}": Subquery(
-                published.filter(publish_date__gte=month_start(month), publish_date__lt=month_start(month, 1))
-                .values(n=Func("pk", function="COUNT"))
-            )
-            for index, month in enumerate(months)
-        }
-        row = Article.objects.order_by().values(**counts).first() or {}
-        return [{"month": month, "count": row[f"m{index}"]} for index, month in enumerate(months) if row.get(f"m{index}")]
-
-
 class ArchiveIndexView(ListView):
-    """Months that have published articles, newest first, with how many each has; a page covers
-    `MONTHS_PER_PAGE` calendar months."""
+    """Months that have published articles, newest first, with how many each has,
+    `MONTHS_PER_PAGE` months a page (counts kept on write: articles/archive.py)."""
 
     template_name = "articles/archive_index.html"
     context_object_name = "months"
@@ -245,12 +208,6 @@ class ArchiveIndexView(ListView):
 
     def get_queryset(self):
         return ArchiveMonths()
-
-
-def month_start(month: dt.date, later: int = 0) -> dt.datetime:
-    """The first moment of `month` (plus `later` months) in the site's time zone, as readers see dates."""
-    index = month.year * 12 + month.month - 1 + later
-    return timezone.make_aware(dt.datetime(index // 12, index % 12 + 1, 1))
 
 
 def archive_month_url(year: int, month: int) -> str:
@@ -277,7 +234,7 @@ class MonthArchiveView(ArticlePageMixin, ListView):
 
     def get_queryset(self):
         # A range of the reader-order index, not a year/month extracted from every row of the year.
-        return super().get_queryset().filter(publish_date__gte=month_start(self.month), publish_date__lt=month_start(self.month, 1))
+        return super().get_queryset().filter(**in_month(self.month))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(month=self.month, **kwargs)
@@ -292,6 +249,13 @@ class SearchView(ArticlePageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.query, **kwargs)
+
+
+class SubscribeView(TemplateView):
+    """What a feed is and the site's feed addresses: where the site's "Subscribe" links lead,
+    rather than to raw XML (browsers are dropping the XSLT that once dressed feeds up)."""
+
+    template_name = "articles/subscribe.html"
 
 
 class RobotsView(TemplateView):

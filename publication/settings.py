@@ -106,12 +106,17 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if not importlib.util.find_spec("psycopg"):
+        raise invalid("DATABASE_URL", env.str("DATABASE_URL"), "PostgreSQL needs psycopg: pip install 'masthead[postgres]'")
     # psycopg 3; a database that does not answer fails fast instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://masthead")}
 if "redis" in CACHES["default"]["BACKEND"]:
+    # Without the package every page would fail while /healthz (no cache) says all is well: stop here.
+    if not importlib.util.find_spec("redis"):
+        raise invalid("CACHE_URL", env.str("CACHE_URL"), "the Redis cache needs redis-py: pip install 'masthead[redis]'")
     # Django's built-in Redis cache (not django-redis), where a dead server is a miss.
     CACHES["default"]["BACKEND"] = "publication.rediscache.ResilientRedisCache"
     CACHES["default"]["OPTIONS"] = {
@@ -247,6 +252,9 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
 IMPORT_MAX_FILES = env.int("IMPORT_MAX_FILES", default=5000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
+# The admin import starts no new file after this many seconds; the report names what is left, and
+# uploading the same files again imports it. Keep it well under GUNICORN_TIMEOUT.
+IMPORT_MAX_SECONDS = env.int("IMPORT_MAX_SECONDS", default=10)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from articles import admin_import, editor, preview, sitemaps, views
-from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope, feed_stylesheet
+from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope
 from articles.jsonfeed import json_feed
 from publication import health
 
@@ -24,13 +24,13 @@ urlpatterns = [
     path("archive/", views.ArchiveIndexView.as_view(), name="archive_index"),
     path("archive/<int:year>/<int:month>/", views.MonthArchiveView.as_view(), name="archive_month"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
     path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("feed/", ArticlesFeed(FeedScope.SITE), name="feed_rss"),
     path("feed/atom/", ArticlesAtomFeed(FeedScope.SITE), name="feed_atom"),
     path("feed.json", json_feed, {"scope_kind": FeedScope.SITE}, name="feed_json"),
-    path("feed/style.xsl", feed_stylesheet, name="feed_stylesheet"),
     path("authors/<str:slug>/feed/", ArticlesFeed(FeedScope.AUTHOR), name="author_feed_rss"),
     path("authors/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.AUTHOR), name="author_feed_atom"),
     path("authors/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.AUTHOR}, name="author_feed_json"),

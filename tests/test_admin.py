@@ -1,9 +1,11 @@
 """The admin's scheduling, list, bulk actions, quality panel and publication settings."""
 
 import datetime as dt
+from io import StringIO
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, PublicationSettings
@@ -54,6 +56,18 @@ def test_daylight_saving_gaps_and_overlaps_are_refused(editor_client, paris, day
     assert response.status_code == 200 and message in html and "New words." in html
     article.refresh_from_db()
     assert article.publish_date == before and article.draft
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_dates_at_the_edge_of_the_calendar_are_refused(editor_client, day, settings):
+    settings.TIME_ZONE = "America/New_York"
+    article = make_article("Timed", draft=True)
+    with timezone.override("America/New_York"):
+        response = change(editor_client, article, publish_date_0=day, publish_date_1="23:00", body="Kept words.")
+    html = response.content.decode()
+    assert response.status_code == 200 and "between the years 1000 and 9998" in html and "Kept words." in html
+    article.refresh_from_db()
+    assert article.publish_date.year not in (1, 9999)
 
 
 def test_list_shows_state_and_filters_scheduled(editor_client):
@@ -170,3 +184,20 @@ def test_bulk_actions_are_recorded_as_revisions(editor_client):
     editor_client.post(CHANGELIST, {"action": "publish_now", "_selected_action": [article.pk]})
     [version] = Version.objects.get_for_object(article)
     assert version.revision.comment == "Published (bulk action)"
+
+
+@pytest.mark.parametrize("minutes,accepted", [("12", True), ("9999", True), ("10000", False), ("99999999999999", False), ("0", False)])
+def test_the_reading_time_override_has_the_importers_limits(editor_client, minutes, accepted, tmp_path):
+    article = make_article("Timed read", body="Kept words.")
+    response = change(editor_client, article, read_time_override=minutes)
+    article.refresh_from_db()
+    if accepted:
+        assert response.status_code == 302 and article.read_time_override == int(minutes)
+        # What the admin accepts, the export writes and the import reads back.
+        call_command("export_articles", str(tmp_path / "out"), stdout=StringIO())
+        Article.objects.all().delete()
+        call_command("import_articles", str(tmp_path / "out"), stdout=StringIO())
+        assert Article.objects.get(slug=article.slug).read_time_override == int(minutes)
+    else:
+        assert response.status_code == 200 and article.read_time_override is None
+        assert "Ensure this value is" in response.content.decode()

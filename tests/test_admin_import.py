@@ -114,6 +114,31 @@ def test_hostile_zips_are_refused_and_write_nothing(editor, media_root, settings
     assert nothing_written(media_root)
 
 
+def test_two_uploaded_files_of_the_same_name_are_refused_not_mixed_up(editor, media_root):
+    """Two folders' photo.jpg arrive as two loose files of one name: the wrong one would be used."""
+    files = [
+        upload("a.md", article("Red One", hero="photo.jpg")),
+        upload("photo.jpg", image_bytes("JPEG", color=(250, 0, 0))),
+        upload("b.md", article("Blue One", hero="photo.jpg")),
+        upload("photo.jpg", image_bytes("JPEG", color=(0, 0, 250))),
+    ]
+    response = editor.post(URL, {"files": files})
+    html = response.content.decode()
+    assert response.status_code == 400 and "More than one uploaded file is named photo.jpg" in html
+    assert not Article.objects.exists() and nothing_written(media_root)
+
+
+def test_an_import_past_its_time_limit_names_what_is_left_and_the_same_upload_finishes_it(editor, settings):
+    files = lambda: [upload(f"{n}.md", article(f"Timed {n}")) for n in range(3)]  # noqa: E731
+    settings.IMPORT_MAX_SECONDS = 0  # the deadline has passed before the first file
+    html = editor.post(URL, {"files": files()}).content.decode()
+    assert "Not imported yet (3)" in html and "<li>0.md</li>" in html and "upload the same files again" in html.lower()
+    assert not Article.objects.exists()
+    settings.IMPORT_MAX_SECONDS = 600
+    html = editor.post(URL, {"files": files()}).content.decode()
+    assert "3 created" in html and "Not imported yet" not in html and Article.objects.count() == 3
+
+
 def test_a_file_that_is_not_a_zip_is_refused(editor, media_root):
     response = editor.post(URL, {"files": [upload("fake.zip", b"PK\x03\x04 not really")]})
     assert response.status_code == 400 and "not a readable .zip file" in response.content.decode()

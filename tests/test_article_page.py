@@ -142,3 +142,14 @@ def test_article_page_runs_a_fixed_number_of_queries(client):
     for i in range(20):
         make_article(f"Other {i}", tags=["One"])
     assert queries_for(client, big.get_absolute_url()) == few
+
+
+def test_links_typed_with_characters_a_url_may_not_hold_are_encoded_once_saved(client):
+    from articles.models import PublicationSettings
+
+    PublicationSettings(cta_link='https://example.org/join?a=1&b="x y"', social_links="https://social.example/@zoë").save()
+    article = make_article("Encoded", cta="", hero_image_url="https://img.example.org/a b.jpg", hero_image_alt="A")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'href="https://example.org/join?a=1&amp;b=%22x%20y%22"' in html
+    assert "https://social.example/@zo%C3%AB" in html
+    assert "https://img.example.org/a%20b.jpg" in html and "a b.jpg" not in html

@@ -123,6 +123,21 @@ def test_exported_media_is_renamed_to_its_content_name(tmp_path):
     assert len(exported.stem) == 32
 
 
+def test_a_slug_too_long_for_a_file_name_is_exported_under_a_shorter_name_and_comes_back(tmp_path):
+    """150 CJK characters are 450 bytes: more than the 255 a file name may hold."""
+    title = "東京" * 60 + "図書館" * 10
+    article = make_article(title)
+    make_article("Another", slug="another")
+    call_command("export_articles", str(tmp_path / "out"), stdout=StringIO())
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.md"))
+    assert len(names) == 2 and "another.md" in names
+    long_name = next(n for n in names if n != "another.md")
+    assert len(long_name.encode()) <= 246 and long_name.startswith("東京東京")
+    Article.objects.all().delete()
+    call_command("import_articles", str(tmp_path / "out"), stdout=StringIO())
+    assert Article.objects.get(uuid=article.uuid).slug == article.slug
+
+
 def test_the_output_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CommandError, match="not a folder"):

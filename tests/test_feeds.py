@@ -665,20 +665,41 @@ def test_json_feed_follows_version_1_1(client, tagged_article, url):
 # Readable in a browser, unchanged for feed readers.
 
 
-def test_browser_gets_generic_xml_and_an_xsl_stylesheet(client, tagged_article):
+def test_browser_gets_generic_xml_the_same_feed_and_no_xslt(client, tagged_article):
     reader = get(client, "/feed/")
     assert reader["Content-Type"] == "application/rss+xml; charset=utf-8"
     assert "Accept" in reader["Vary"]
-    browser = get(client, "/feed/atom/", Accept="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    browser = get(client, "/feed/", Accept="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
     assert browser["Content-Type"] == "application/xml; charset=utf-8"
-    for body in (reader.content, browser.content):
-        assert b'<?xml-stylesheet href="/feed/style.xsl" media="screen" type="text/xsl"?>' in body
+    assert browser.content == reader.content
+    # Browsers are removing XSLT (Chromium 156 already warns): the site's links lead to /subscribe/.
+    assert b"xml-stylesheet" not in reader.content
+    assert b"xml-stylesheet" not in get(client, "/feed/atom/").content
 
-    xsl = get(client, "/feed/style.xsl")
-    assert xsl.status_code == 200 and xsl["Content-Type"].startswith("text/xsl")
-    root = ET.fromstring(xsl.content)
-    assert root.tag == "{http://www.w3.org/1999/XSL/Transform}stylesheet"
-    assert b"disable-output-escaping" not in xsl.content  # feed text is never turned back into markup
+
+def test_the_subscribe_page_explains_feeds_and_every_feed_link_leads_there(client, tagged_article):
+    page = get(client, "/subscribe/")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    for url in ("/feed/", "/feed/atom/", "/feed.json"):
+        assert f'<code>{BASE}{url}</code>' in html
+    for url in ("/", f"/articles/{tagged_article.slug}/"):
+        body = get(client, url).content.decode()
+        assert 'href="/subscribe/"' in body
+        # Readers are never sent to raw XML from the page itself; <link rel=alternate> is for readers' apps.
+        assert not re.search(r'<a [^>]*href="/feed/', body)
+
+
+def test_author_and_tag_pages_link_their_own_feeds(client, tagged_article):
+    author, tag = tagged_article.author, tagged_article.tags.first()
+    for page, feeds in (
+        (f"/authors/{author.slug}/", f"/authors/{author.slug}/feed"),
+        (f"/tags/{tag.slug}/", f"/tags/{tag.slug}/feed"),
+    ):
+        html = get(client, page).content.decode()
+        for suffix in ("/", "/atom/", ".json"):
+            assert f'<a href="{feeds}{suffix}">' in html
+        assert 'href="/subscribe/"' in html
 
 
 def test_pages_advertise_every_site_feed(client, tagged_article):

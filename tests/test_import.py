@@ -216,6 +216,19 @@ def test_local_times_that_daylight_saving_skips_or_repeats_are_refused(tmp_path,
     assert run_import(tmp_path)[1] is None
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "'0204-06-01'", "'9999-12-31T23:59:59-12:00'", "9999-12-31 22:00:00+00:00"])
+def test_dates_at_the_edge_of_the_calendar_are_refused_and_the_rest_imported(tmp_path, settings, value):
+    """Year 1 or 9999 overflow when shown in another time zone: every page listing them would fail."""
+    settings.TIME_ZONE = "America/New_York"
+    write_many(tmp_path, 2)
+    (tmp_path / "edge.md").write_text(ARTICLE_TEXT.replace("'2024-02-16'", value), encoding="utf-8")
+    for dry_run in (["--dry-run"], []):
+        output, error = run_import(tmp_path, *dry_run)
+        assert error and "edge.md: failed: publish_date:" in output and "between the years 1000 and 9998" in output
+        assert "2 created, 0 updated, 1 failed" in output
+    assert Article.objects.count() == 2
+
+
 def test_a_midnight_that_happens_twice_exports_with_its_offset(tmp_path, settings):
     """In Havana clocks go back from 01:00 to 00:00 on 3 November 2024: a date alone is ambiguous."""
     import datetime as dt
@@ -322,7 +335,7 @@ def test_one_line_fields_have_line_breaks_and_runs_of_spaces_collapsed(tmp_path,
     assert article.author.name == "QA Tester" and article.description == "Kept\non two lines"
     assert sorted(article.tags.values_list("name", flat=True)) == ["No\u00a0break", "Open Web"]
     response = client.get(f"/articles/{article.slug}/")
-    assert response.status_code == 200 and "<h1>Multi line" in response.content.decode().replace("\n", "")
+    assert response.status_code == 200 and "<h1 dir=\"auto\">Multi line" in response.content.decode().replace("\n", "")
 
 
 def test_tags_differing_by_case_or_slug_are_one_tag_in_dry_run_and_real_run(tmp_path):
@@ -415,3 +428,14 @@ def test_a_hero_image_without_alt_text_is_a_warning_on_its_line(tmp_path):
         "(warning: heroImageAlt: missing, so screen readers get nothing for the hero image)"
     )
     assert lines[1].endswith("b.md: created /articles/article-number-2/")
+
+
+@pytest.mark.parametrize("extra,message", [
+    ("\nauthorSlug: 'not a slug!'", "authorSlug: 'not a slug!' is not an address"),
+    ("\ntagSlugs: {'Elsewhere': 'x'}", "tagSlugs: 'Elsewhere' is not one of the article's tags"),
+    ("\ntagSlugs: ['essays']", "tagSlugs: must map tag names to addresses"),
+])
+def test_bad_author_and_tag_addresses_are_refused_with_the_key(tmp_path, extra, message):
+    (tmp_path / "a.md").write_text(text(1, extra=extra), encoding="utf-8")
+    output, error = run_import(tmp_path)
+    assert error and message in output and not Article.objects.exists()

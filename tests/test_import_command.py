@@ -1,6 +1,8 @@
 """`manage.py import_articles`: good files, each kind of bad file, re-import."""
 
 import datetime as dt
+import io
+import re
 import zoneinfo
 
 import pytest
@@ -159,6 +161,63 @@ def test_relative_images_are_validated_and_stored(tmp_path, media_root):
     assert (media_root / article.hero_image.name).exists()
     assert article.hero_width == 64 and article.hero_height == 48
     assert "/media/body/" in article.body and "media/inline.jpg" not in article.body
+
+
+def test_images_by_reference_and_in_html_are_stored_and_exported_like_inline_ones(tmp_path, media_root, client):
+    source = tmp_path / "source"
+    (source / "media").mkdir(parents=True)
+    for name in ("ref.jpg", "raw.png", "single.png"):
+        (source / "media" / name).write_bytes(image_bytes("PNG" if name.endswith("png") else "JPEG", size=(600, 300)))
+    body = (
+        "![A red photo][photo]\n\n<img src=\"media/raw.png\" alt=\"Raw HTML\">\n\n"
+        "<p><img alt='Single' src='media/single.png'></p>\n\nRead [the notes][notes].\n\n"
+        "```\n<img src=\"media/in-code.png\">\n```\n\n"
+        "[photo]: media/ref.jpg \"A title\"\n[notes]: notes.txt\n"
+    )
+    text = ARTICLE_TEXT.replace("https://images.example.org/hero.jpg", "https://images.example.org/h.jpg")
+    text = text[: text.index("---", 4) + 4] + "\n" + body
+    _, error = run_import(write(source, "a.md", text))
+    assert error is None
+    article = Article.objects.get()
+    assert "media/ref.jpg" not in article.body and "[photo]: /media/body/" in article.body
+    assert '<img src="/media/body/' in article.body and "<img alt='Single' src='/media/body/" in article.body
+    assert "[notes]: notes.txt" in article.body  # a link's definition is not an image
+    assert '<img src="media/in-code.png">' in article.body  # code is text
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count("<picture>") == 3 and 'alt="A red photo"' in html and 'alt="Raw HTML"' in html
+
+    call_command("export_articles", str(tmp_path / "out"), stdout=io.StringIO())
+    exported = (tmp_path / "out" / f"{article.slug}.md").read_text()
+    assert "[photo]: media/body/" in exported and '<img src="media/body/' in exported and "/media/" not in exported
+    for name in re.findall(r"media/body/[\w.]+", exported):
+        assert (tmp_path / "out" / name).is_file()
+
+
+def test_text_is_stored_composed_and_images_named_in_decomposed_unicode_are_found(tmp_path, media_root):
+    """Files from a Mac: text and file names often in NFD ("e" + combining accent)."""
+    import unicodedata
+
+    nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / nfd("café.png")).write_bytes(image_bytes("PNG"))
+    text = ARTICLE_TEXT.replace("A Test Article: With a Colon", nfd("Crème brûlée")).replace(
+        "https://images.example.org/body.webp", nfd("media/café.png")
+    )
+    _, error = run_import(write(tmp_path, "a.md", text))
+    assert error is None
+    article = Article.objects.get()
+    assert article.title == "Crème brûlée" and unicodedata.is_normalized("NFC", article.body)
+    assert "/media/body/" in article.body and "café" not in article.body
+
+
+def test_what_macos_leaves_beside_articles_is_not_imported(tmp_path):
+    (tmp_path / "export").mkdir()
+    write(tmp_path / "export", "mac.md", ARTICLE_TEXT)
+    (tmp_path / "__MACOSX" / "export").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "export" / "._mac.md").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (tmp_path / "export" / "._other.md").write_bytes(b"\x00\x05\x16\x07")
+    output, error = run_import(tmp_path)
+    assert error is None and "Imported 1 file(s): 1 created" in output and "MACOSX" not in output
 
 
 def test_a_fake_image_is_refused(tmp_path, media_root):

@@ -44,7 +44,9 @@ def test_markdown_features_render():
     html = render_markdown("## Heading\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n<b>code</b>\n```\n\n![Alt](/media/x.jpg)")
     assert "<h2>Heading</h2>" in html
     assert "<li>one</li>" in html
-    assert "<table>" in html
+    # A table scrolls in its own box, which a keyboard can reach.
+    assert '<div class="table-scroll" role="region" aria-label="Table" tabindex="0"><table>' in html
+    assert html.count("</table></div>") == 1
     assert "&lt;b&gt;code&lt;/b&gt;" in html
     assert 'alt="Alt"' in html and 'src="/media/x.jpg"' in html
     assert 'loading="lazy"' in html
@@ -130,3 +132,25 @@ def test_a_top_level_heading_in_a_body_becomes_a_section_heading():
     # The article's title is the page's one <h1>; the heading's text must not be lost.
     assert render_markdown("# Big Heading\n\ntext") == "<h2>Big Heading</h2>\n<p>text</p>"
     assert render_markdown('<H1 id="x">Raw</H1>') == '<h2 id="x">Raw</h2>'
+
+
+def test_a_raw_html_table_is_wrapped_once_and_no_attribute_reaches_the_wrapper():
+    html = render_markdown('<table onclick="x()" style="width:9000px"><tr><td>1</td></tr></table>\n\nAfter.')
+    assert html.count('<div class="table-scroll"') == 1 and html.count("</table></div>") == 1
+    assert "onclick" not in html and "9000px" not in html
+
+
+def test_images_whose_source_was_unsafe_are_dropped_not_left_without_src():
+    html = render_markdown("![a](javascript:alert(1)) ![b](data:image/svg+xml;base64,PHN2Zz4=) <img src=x:y alt=c> ![ok](/media/ok.png)")
+    assert html.count("<img") == 1 and 'src="/media/ok.png"' in html and "javascript" not in html
+
+
+def test_a_body_cannot_take_the_pages_own_ids():
+    html = render_markdown("## Notes {#content}\n\n## Kept {#my-notes}\n\n<p id=\"search-query\">x</p>")
+    assert 'id="content"' not in html and 'id="search-query"' not in html and 'id="my-notes"' in html
+
+
+def test_urls_never_hold_spaces():
+    html = render_markdown("[x](java\tscript:alert(1)) and [y](<a file.html>) ![z](<my pic.png>)")
+    assert 'href="java%20%20%20%20script:alert(1)"' in html or 'href="java%20script:alert(1)"' in html
+    assert 'href="a%20file.html"' in html and 'src="my%20pic.png"' in html

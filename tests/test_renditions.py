@@ -113,3 +113,33 @@ def test_lists_lazy_load_all_but_the_first_image(client):
     images = [tag for tag in html.split("<img")[1:]]
     assert 'fetchpriority="high"' in images[0] and 'loading="lazy"' not in images[0]
     assert all('loading="lazy"' in tag for tag in images[1:])
+
+
+def test_hero_renditions_exist_once_the_article_is_saved_before_any_reader_asks():
+    make_article("Saved", hero_image=stored("heroes/saved.jpg", size=(1200, 600)), hero_image_alt="Saved")
+    assert sorted(default_storage.listdir("renditions/heroes")[1]) == [
+        "saved-1200w.webp", "saved-480w.jpg", "saved-480w.webp", "saved-960w.jpg", "saved-960w.webp",
+    ]
+
+
+def test_an_image_wider_than_any_layout_is_served_at_most_2400_pixels_wide(client):
+    article = make_article("Huge", hero_image=stored("heroes/huge.jpg", size=(4800, 2400)), hero_image_alt="Huge")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert open_stored("/media/renditions/heroes/huge-2400w.jpg").size == (2400, 1200)
+    assert open_stored("/media/renditions/heroes/huge-2400w.webp").size == (2400, 1200)
+    assert "/media/renditions/heroes/huge-2400w.webp 2400w" in html
+    assert "/media/heroes/huge.jpg" not in html  # the 4800-pixel original is kept, never sent
+    assert 'width="2400" height="1200"' in html
+    assert not any("4800w" in name for name in default_storage.listdir("renditions/heroes")[1])
+
+
+def test_a_rotated_photo_gets_upright_renditions(client):
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, seen portrait (turned a quarter clockwise)
+    Image.new("RGB", (1000, 500), (10, 120, 200)).save(buffer, format="JPEG", exif=exif)
+    default_storage.save("heroes/turned.jpg", ContentFile(buffer.getvalue()))
+    article = make_article("Turned", hero_image="heroes/turned.jpg", hero_image_alt="Turned")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert open_stored("/media/renditions/heroes/turned-480w.webp").size == (480, 960)
+    assert 'width="500" height="1000"' in html

@@ -103,3 +103,19 @@ def test_a_browser_resending_the_body_with_crlf_is_not_a_body_change(client, edi
     assert article.body == "Line one.\nLine two.\n"
     message = Version.objects.get_for_object(article).first().revision.comment
     assert "Body" not in message and "Title" in message
+
+
+def test_a_deleted_article_is_recovered_and_one_whose_address_was_taken_says_by_whom(client, editor):
+    article = make_article("Deleted piece", slug="deleted-piece")
+    save(client, article, title="Deleted piece, edited")  # a revision to recover from
+    version_id = Version.objects.get_for_object(article).first().pk
+    assert client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert "Deleted piece, edited" in client.get("/admin/articles/article/recover/").content.decode()
+
+    squatter = make_article("Squatter", slug="deleted-piece")
+    response = client.get(f"/admin/articles/article/recover/{version_id}/", follow=True)
+    assert "its address /articles/deleted-piece/ is now used by “Squatter”" in response.content.decode()
+    squatter.slug = "squatter"
+    squatter.save()
+    response = client.get(f"/admin/articles/article/recover/{version_id}/")
+    assert response.status_code == 200 and "Deleted piece, edited" in response.content.decode()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.images import store_image
 from articles.models import Article, Author, Tag
-from tests.factories import image_bytes
+from tests.factories import image_bytes, make_article, make_author
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,33 @@ def test_bodies_keep_one_line_ending_however_they_arrive(tmp_path):
     make_admin_style_articles()
     article = Article.objects.get()
     assert "\r" not in article.body and article.body.startswith("Typed in a browser.\n\n![Uploaded](")
+
+
+def test_renamed_authors_and_tags_keep_their_addresses_through_export_and_import(tmp_path):
+    """A rename keeps the address (links, feeds); the file carries it so another site keeps it too."""
+
+    article = make_article("Moved", author=make_author("QA Three"), tags=["normal tag", "Kept"])
+    Author.objects.filter(slug="qa-three").update(name="QA Three Renamed")
+    Tag.objects.filter(slug="normal-tag").update(name="Normal Renamed")
+    call_command("export_articles", str(tmp_path / "out"), stdout=StringIO())
+    text = (tmp_path / "out" / "moved.md").read_text()
+    assert "authorSlug: 'qa-three'" in text and "tagSlugs: {'Normal Renamed': 'normal-tag'}" in text.replace('"', "'")
+    assert "Kept" not in text.split("tagSlugs")[1].split("\n")[0]  # only what differs
+
+    Article.objects.all().delete(), Author.objects.all().delete(), Tag.objects.all().delete()
+    call_command("import_articles", str(tmp_path / "out"), stdout=StringIO())
+    moved = Article.objects.get(uuid=article.uuid)
+    assert (moved.author.name, moved.author.slug) == ("QA Three Renamed", "qa-three")
+    assert {(tag.name, tag.slug) for tag in moved.tags.all()} == {("Normal Renamed", "normal-tag"), ("Kept", "kept")}
+    # The second export is the same bytes.
+    call_command("export_articles", str(tmp_path / "again"), stdout=StringIO())
+    assert (tmp_path / "again" / "moved.md").read_text() == text
+
+
+def test_a_file_naming_an_author_differently_finds_them_at_their_address(tmp_path):
+
+    make_author("Ann Old Name")  # slug ann-old-name
+    body = "---\ntitle: 'By address'\nauthor: 'Ann New Name'\nauthorSlug: 'ann-old-name'\npublish_date: '2024-01-01'\n---\nText.\n"
+    (tmp_path / "a.md").write_text(body, encoding="utf-8")
+    call_command("import_articles", str(tmp_path), stdout=StringIO())
+    assert Article.objects.get(slug="by-address").author.slug == "ann-old-name" and Author.objects.count() == 1

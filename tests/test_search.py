@@ -286,6 +286,18 @@ def test_the_sqlite_index_survives_a_table_rebuild():
     assert found == {"Before", "Unindexed", "After"}
 
 
+def test_text_in_decomposed_unicode_is_found_by_the_composed_query_and_back(client):
+    """macOS often pastes "é" as "e" plus a combining accent (NFD); readers type the composed form."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Café crème à Zürich")
+    make_article(decomposed, body=unicodedata.normalize("NFD", "Un résumé of the zebracafé scene."))
+    make_article("Unrelated", body="Nothing to see.")
+    for query in ("café", "Zürich", "résumé", "zebracafé", unicodedata.normalize("NFD", "zebracafé")):
+        html = client.get("/search/", {"q": query}).content.decode()
+        assert "Café crème à Zürich" in html and "Unrelated" not in html, query
+
+
 def test_updates_of_any_field_and_of_visibility_are_searched_at_once(client):
     """The index follows `Article.objects.update()` (no save(), no signal): new words of the body,
     parts of words of the title, subtitle and description; drafts and scheduled never show."""

@@ -116,6 +116,14 @@ def test_share_image_draws_cjk_titles(client):
     assert head(client, article.get_absolute_url()).meta["og:image"][0].endswith(".png")
 
 
+def test_a_title_no_installed_font_draws_is_not_drawn_as_empty_boxes(client):
+    """Emoji (and CJK without a CJK font) would be rows of boxes: the site's name is drawn instead."""
+    rocket = head(client, make_article("🚀🔥", slug="rocket").get_absolute_url()).meta["og:image"]
+    party = head(client, make_article("🎉🎉🎉", slug="party").get_absolute_url()).meta["og:image"]
+    words = head(client, make_article("Plain words", slug="words").get_absolute_url()).meta["og:image"]
+    assert rocket == party != words  # both the site's own card
+
+
 def test_uploaded_hero_is_the_share_image(client):
     default_storage.save("heroes/h.jpg", ContentFile(image_bytes(size=(1600, 900))))
     article = make_article("With Hero", hero_image="heroes/h.jpg")

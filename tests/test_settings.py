@@ -153,6 +153,17 @@ def test_s3_bucket_selects_the_object_store_or_says_what_to_install():
         assert storage["OPTIONS"]["custom_domain"] == "media.example.org"
 
 
+@pytest.mark.parametrize("package,variable,url,extra", [
+    ("redis", "CACHE_URL", "redis://127.0.0.1:6379/0", "redis"),
+    ("psycopg", "DATABASE_URL", "postgres://u:p@127.0.0.1:5432/news", "postgres"),
+])
+def test_a_url_whose_client_package_is_missing_stops_start_up_saying_what_to_install(package, variable, url, extra):
+    """Without redis-py every page would answer 500 while /healthz, which needs no cache, said 200."""
+    result = run(f"import sys; sys.modules[{package!r}] = None; from django.conf import settings; settings.CACHES", **{variable: url})
+    assert result.returncode != 0
+    assert f"{variable}=" in result.stderr and f"pip install 'masthead[{extra}]'" in result.stderr
+
+
 def test_check_deploy_reports_nothing_in_production():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],

@@ -61,6 +61,10 @@ class Command(BaseCommand):
                 progress.message(str(exported))
             progress.advance()
 
-        report = export_articles(articles, outdir, on_file=show)
+        try:
+            report = export_articles(articles, outdir, on_file=show)
+        except OSError as error:  # a full disk, a read-only folder: say so, not a traceback
+            progress.finish()
+            raise CommandError(f"The export stopped, incomplete: {error}") from None
         progress.finish()
         self.stdout.write(f"{report.summary()} Into {outdir}.")

@@ -28,6 +28,8 @@ QUERIES = {
     "short only (2 chars)": "大阪",
     "short only, common": "go",
     "short + long": "42 kicker",
+    "phrase of common words": '"harbour library"',
+    "rare phrase, common words": '"library harbour"',
 }
 
 

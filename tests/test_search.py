@@ -409,3 +409,16 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
     assert titles(client, "zibar") == ["Written before"]
     make_article("Written after", body="Another okapi.")
     assert set(titles(client, "okapi")) == {"Written before", "Written after"}
+
+
+def test_a_phrase_matches_only_its_words_in_that_order(client):
+    make_article("Ports", body="We walked from the harbour library to the old mill.")
+    make_article("Libraries", body="The library harbour is another place entirely.")
+    html = client.get("/search/", {"q": '"harbour library"'}).content.decode()
+    assert "Ports" in html and "Libraries" not in html
+    html = client.get("/search/", {"q": '"library harbour" place'}).content.decode()
+    assert "Libraries" in html and "Ports" not in html
+    from django.db import connection
+
+    # PostgreSQL checks phrases in the newest bodies holding their words, and says so.
+    assert ("Phrases in quotes are looked for" in html) == (connection.vendor == "postgresql")

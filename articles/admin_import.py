@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+import reversion
 
 from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files, is_article_file
 from .models import Article
@@ -208,12 +209,17 @@ def import_view(request):
                 sources = sources_from_uploads(form.cleaned_data["files"], stack)
                 # Small batches and a deadline: images make renditions as they are written, so a
                 # large upload stops in time and says what is left, instead of the worker being killed.
-                report = import_files(
-                    sources,
-                    dry_run=form.cleaned_data["dry_run"],
-                    batch_size=ADMIN_BATCH_SIZE,
-                    deadline=time.monotonic() + settings.IMPORT_MAX_SECONDS,
-                )
+                # Each article written gets a revision, as an admin save does: its history shows the
+                # import, and one deleted by mistake can be recovered.
+                with reversion.create_revision():
+                    reversion.set_user(user)
+                    reversion.set_comment("Imported from Markdown")
+                    report = import_files(
+                        sources,
+                        dry_run=form.cleaned_data["dry_run"],
+                        batch_size=ADMIN_BATCH_SIZE,
+                        deadline=time.monotonic() + settings.IMPORT_MAX_SECONDS,
+                    )
         except ArchiveRefused as refused:
             form.add_error("files", str(refused))
         else:

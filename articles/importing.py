@@ -45,6 +45,7 @@ from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+import reversion
 
 from . import frontmatter
 from .images import check_image, store_image
@@ -625,6 +626,9 @@ class _Writer:
                 for article, _, tags in to_write
                 for tag_id in dict.fromkeys(tag.pk for tag in tags)
             )
+            if reversion.is_active():  # the admin import: a revision per article, as an admin save makes
+                for article, _, _ in to_write:
+                    reversion.add_to_revision(article)
         self.claimed.update(claims)  # only once the batch is through
         return results
 

@@ -139,6 +139,17 @@ def test_an_import_past_its_time_limit_names_what_is_left_and_the_same_upload_fi
     assert "3 created" in html and "Not imported yet" not in html and Article.objects.count() == 3
 
 
+def test_imported_articles_have_a_revision_and_can_be_recovered_once_deleted(editor):
+    from reversion.models import Version
+
+    editor.post(URL, {"files": [upload("kept.md", article("Kept In History"))]})
+    imported = Article.objects.get(slug="kept-in-history")
+    (version,) = Version.objects.get_for_object(imported)
+    assert version.revision.get_comment() == "Imported from Markdown" and version.field_dict["title"] == "Kept In History"
+    imported.delete()
+    assert "Kept In History" in editor.get("/admin/articles/article/recover/").content.decode()
+
+
 def test_a_file_that_is_not_a_zip_is_refused(editor, media_root):
     response = editor.post(URL, {"files": [upload("fake.zip", b"PK\x03\x04 not really")]})
     assert response.status_code == 400 and "not a readable .zip file" in response.content.decode()

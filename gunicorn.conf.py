@@ -26,7 +26,9 @@ wsgi_app = "publication.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Sync workers: pages are CPU-bound and mostly cached; 2 per CPU + 1 covers I/O waits.
 workers = _whole_number("WEB_CONCURRENCY", 2 * _cpus() + 1)
-timeout = _whole_number("GUNICORN_TIMEOUT", 30)
+# Reader requests take milliseconds; the admin's import (one article may bring dozens of large
+# photos to resize) is what needs the room. A stuck worker is still restarted.
+timeout = _whole_number("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak never grows without bound.

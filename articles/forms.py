@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
-from .models import Article, PublicationSettings, date_range_problem
+from .models import Article, PublicationSettings, date_range_problem, nfc
 from .reading import MAX_MINUTES
 
 
@@ -53,6 +53,14 @@ class LocalDateTimeField(forms.SplitDateTimeField):
         if problem:
             raise ValidationError(problem, code="ambiguous_timezone")
         return moment
+
+
+class ComposedSlugField(forms.SlugField):
+    """A slug pasted in decomposed Unicode ("e" + accent, from a Mac) is composed before it is
+    checked, as every text is stored (articles.models.nfc), instead of refused."""
+
+    def to_python(self, value):
+        return nfc(super().to_python(value))
 
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -98,7 +106,12 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = "__all__"
         formfield_callback = https_urls
-        field_classes = {"publish_date": LocalDateTimeField, "hero_image": HeroImageField, "body": BodyField}
+        field_classes = {
+            "publish_date": LocalDateTimeField,
+            "hero_image": HeroImageField,
+            "body": BodyField,
+            "slug": ComposedSlugField,
+        }
         widgets = {
             "publish_date": widgets.AdminSplitDateTime,
             "hero_image": widgets.AdminFileWidget(attrs={"accept": ACCEPT}),

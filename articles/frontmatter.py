@@ -133,8 +133,9 @@ def dump(meta: dict, body: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# A Markdown image: ![alt](target "optional title"); group 2 is the target.
-MARKDOWN_IMAGE = re.compile(r'(!\[[^\]\n]*\]\()([^)\s]+)((?:\s+"[^"\n]*")?\))')
+# A Markdown image: ![alt](target "optional title") or ![alt](<target with spaces>); group 2 is
+# the target (with its angle brackets).
+MARKDOWN_IMAGE = re.compile(r'(!\[[^\]\n]*\]\()(<[^>\n]*>|[^)\s]+)((?:\s+"[^"\n]*")?\))')
 # Code is text, not images: fenced blocks and inline code spans are left alone.
 CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[`~]*[ \t]*$|\Z)|(`+)(?!`).+?(?<!`)\2(?!`)", re.DOTALL | re.MULTILINE)
 
@@ -143,8 +144,8 @@ CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[`~]*[ \t]*$|\Z)|
 IMAGE_REFERENCE = re.compile(r"!\[([^\]\n]*)\](?!\()(?:\[([^\]\n]*)\])?")
 # A reference definition, `[label]: target "optional title"`; group 3 is the target.
 DEFINITION = re.compile(r"^( {0,3}\[([^\]\n]+)\]:[ \t]*)(<[^>\n]*>|\S+)", re.MULTILINE)
-# An image written as HTML: <img src="target">, either quote.
-HTML_IMAGE = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# An image written as HTML: <img src="target">, either quote or none.
+HTML_IMAGE = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
 def _label(text: str) -> str:
@@ -174,11 +175,17 @@ def replace_images(body: str, replace: Callable[[str], str]) -> str:
         return m.group(1) + replace(target)
 
     def html_image(m: re.Match) -> str:
-        quote = '"' if m.group(2) is not None else "'"
-        return f"{m.group(1)}{quote}{replace(m.group(2) if m.group(2) is not None else m.group(3))}{quote}"
+        quote = '"' if m.group(2) is not None else "'" if m.group(3) is not None else '"'
+        target = next(group for group in m.groups()[1:] if group is not None)
+        return f"{m.group(1)}{quote}{replace(target)}{quote}"
+
+    def inline(m: re.Match) -> str:
+        target = m.group(2)
+        target = f"<{replace(target[1:-1])}>" if target.startswith("<") else replace(target)
+        return m.group(1) + target + m.group(3)
 
     def images(text: str) -> str:
-        text = MARKDOWN_IMAGE.sub(lambda m: m.group(1) + replace(m.group(2)) + m.group(3), text)
+        text = MARKDOWN_IMAGE.sub(inline, text)
         text = HTML_IMAGE.sub(html_image, text)
         return DEFINITION.sub(definition, text)
 

@@ -44,17 +44,20 @@ PAGE_IDS = {"content", "search-query", "related-title"}
 # An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 # A URL may not hold spaces ("java\tscript:" arrives as "java    script:", a harmless relative link
-# but invalid HTML): they are percent-encoded, which leads to the same place.
-URL_WITH_SPACE = re.compile(r'\b(href|src)="([^"]*\s[^"]*)"')
+# but invalid HTML) nor a % that starts no escape (100%/done): both are percent-encoded, which
+# leads to the same place.
+URL_TO_FIX = re.compile(r'\b(href|src)="([^"]*(?:\s|%(?![0-9A-Fa-f]{2}))[^"]*)"')
 WHITESPACE = re.compile(r"\s")
+LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 TABLE_START, TABLE_END = re.compile(r"<table\b[^>]*>"), "</table>"
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
 TABLE_SCROLL = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
 
 
-def _encode_spaces(match: re.Match) -> str:
-    return f'{match.group(1)}="{WHITESPACE.sub("%20", match.group(2).strip())}"'
+def _encode_url(match: re.Match) -> str:
+    url = LONE_PERCENT.sub("%25", match.group(2).strip())
+    return f'{match.group(1)}="{WHITESPACE.sub("%20", url)}"'
 
 
 def render_markdown(text: str) -> str:
@@ -83,6 +86,6 @@ def render_markdown(text: str) -> str:
     # so the same body always renders to the same HTML (stable ETags, lossless export/import).
     html = html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
     html = IMAGE_WITHOUT_SOURCE.sub("", html)
-    html = URL_WITH_SPACE.sub(_encode_spaces, html)
+    html = URL_TO_FIX.sub(_encode_url, html)
     # After sanitising, so the wrapper is ours; nh3's output has every <table> closed.
     return TABLE_START.sub(lambda m: TABLE_SCROLL + m.group(0), html).replace(TABLE_END, TABLE_END + "</div>")

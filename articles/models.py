@@ -90,7 +90,7 @@ class Tag(models.Model):
 # end overflows when shown in another time zone (a 500 on every page listing it); years below
 # 1000 are typos ('0204' for 2024) that would stretch the archive over centuries.
 EARLIEST_DATE = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
-LATEST_DATE = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
+LATEST_DATE = dt.datetime(9998, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 
 def date_range_problem(moment: dt.datetime) -> str | None:
@@ -99,7 +99,7 @@ def date_range_problem(moment: dt.datetime) -> str | None:
         inside = EARLIEST_DATE <= moment.astimezone(dt.UTC) <= LATEST_DATE
     except (OverflowError, ValueError):
         inside = False
-    return None if inside else "must be between the years 1000 and 9998"
+    return None if inside else "must be between the years 1000 and 9998 (1000-01-01 and 9998-12-31 in UTC)"
 
 
 class ArticleQuerySet(models.QuerySet):

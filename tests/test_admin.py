@@ -201,3 +201,13 @@ def test_the_reading_time_override_has_the_importers_limits(editor_client, minut
     else:
         assert response.status_code == 200 and article.read_time_override is None
         assert "Ensure this value is" in response.content.decode()
+
+
+def test_a_slug_pasted_in_decomposed_unicode_is_composed_not_refused(editor_client):
+    import unicodedata
+
+    article = make_article("Café", slug="cafe-old")
+    response = change(editor_client, article, slug=unicodedata.normalize("NFD", "café-crème"))
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.slug == "café-crème" and unicodedata.is_normalized("NFC", article.slug)

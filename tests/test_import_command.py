@@ -210,6 +210,17 @@ def test_text_is_stored_composed_and_images_named_in_decomposed_unicode_are_foun
     assert "/media/body/" in article.body and "café" not in article.body
 
 
+def test_images_with_spaces_in_angle_brackets_and_unquoted_html_sources_are_stored(tmp_path, media_root):
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "my photo.jpg").write_bytes(image_bytes("JPEG"))
+    (tmp_path / "media" / "blue.png").write_bytes(image_bytes("PNG"))
+    text = ARTICLE_TEXT + "\n![Spaced](<media/my photo.jpg>)\n\n<IMG SRC=media/blue.png ALT=Blue>\n"
+    _, error = run_import(write(tmp_path, "a.md", text))
+    assert error is None
+    body = Article.objects.get().body
+    assert "![Spaced](</media/body/" in body and '<IMG SRC="/media/body/' in body and "media/blue.png" not in body
+
+
 def test_what_macos_leaves_beside_articles_is_not_imported(tmp_path):
     (tmp_path / "export").mkdir()
     write(tmp_path / "export", "mac.md", ARTICLE_TEXT)

@@ -154,3 +154,5 @@ def test_urls_never_hold_spaces():
     html = render_markdown("[x](java\tscript:alert(1)) and [y](<a file.html>) ![z](<my pic.png>)")
     assert 'href="java%20%20%20%20script:alert(1)"' in html or 'href="java%20script:alert(1)"' in html
     assert 'href="a%20file.html"' in html and 'src="my%20pic.png"' in html
+    html = render_markdown("[a](https://example.org/100%/done) [b](https://example.org/a%20b)")
+    assert 'href="https://example.org/100%25/done"' in html and 'href="https://example.org/a%20b"' in html

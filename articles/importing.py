@@ -602,6 +602,7 @@ class _Writer:
             keys = [name.casefold() for name in cleaned.tags]
             results[index].warnings += [self.tag_notes[key] for key in keys if key in self.tag_notes]
             tags = [self.tags[key] for key in keys]
+            results[index].warnings += _moved_addresses(cleaned, self.authors[cleaned.author], tags)
             if same_tags is not None and None not in tags and {tag.pk for tag in tags} == same_tags:
                 results[index].action = "unchanged"
             else:
@@ -667,6 +668,18 @@ class _Writer:
                 tag = Tag.objects.create(name=name, slug=slug)
             self.tags[key] = tag
             self.tag_keys.setdefault(tag.slug if tag else slug, (key, tag.name if tag else name))
+
+
+def _moved_addresses(cleaned: Cleaned, author: Author | None, tags: list[Tag | None]) -> list[str]:
+    """Warnings for addresses the file gives that its author or tags, found by name, do not have."""
+    found = [("authorSlug", cleaned.author, cleaned.author_slug, author)]
+    found += [("tagSlugs", tag.name, cleaned.tag_slugs.get(name), tag) for name, tag in zip(cleaned.tags, tags) if tag]
+    return [
+        f"{key}: {name!r} was found by name, at /{'authors' if key == 'authorSlug' else 'tags'}/{held.slug}/, "
+        f"not at the file's address {slug!r}"
+        for key, name, slug, held in found
+        if slug and held is not None and held.slug != slug
+    ]
 
 
 def import_files(

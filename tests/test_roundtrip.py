@@ -248,3 +248,14 @@ def test_a_file_naming_an_author_differently_finds_them_at_their_address(tmp_pat
     (tmp_path / "a.md").write_text(body, encoding="utf-8")
     call_command("import_articles", str(tmp_path), stdout=StringIO())
     assert Article.objects.get(slug="by-address").author.slug == "ann-old-name" and Author.objects.count() == 1
+
+
+def test_a_file_whose_author_name_and_address_name_two_authors_says_which_was_used(tmp_path):
+    make_author("Date Person")  # slug date-person
+    make_author("Brand New", slug="brand-new")
+    body = "---\ntitle: 'Two authors'\nauthor: 'Brand New'\nauthorSlug: 'date-person'\npublish_date: '2024-01-01'\n---\nText.\n"
+    (tmp_path / "a.md").write_text(body, encoding="utf-8")
+    out = StringIO()
+    call_command("import_articles", str(tmp_path), stdout=out)
+    assert Article.objects.get(slug="two-authors").author.slug == "brand-new"
+    assert "authorSlug: 'Brand New' was found by name, at /authors/brand-new/, not at the file's address 'date-person'" in out.getvalue()

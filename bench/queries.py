@@ -9,8 +9,6 @@ steady miss, the page cache's content-version read included.
 """
 
 import argparse
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -18,6 +16,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's code (see bench/in_process.py)
+from bench.in_process import start_django, stop_postgres, throwaway_postgres  # noqa: E402
+
 TARGET = 4
 
 
@@ -27,27 +28,11 @@ def main():
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="masthead-queries-"))
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="publication.settings",
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"sqlite:///{work}/site.sqlite3",
-        CACHE_URL="locmemcache://queries",
-        MEDIA_ROOT=str(work / "media"),
-        LOG_LEVEL="ERROR",
-    )
     try:
+        database_url = f"sqlite:///{work}/site.sqlite3"
         if args.postgres:
-            os.environ["DATABASE_URL"] = subprocess.run(
-                ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
-                cwd=ROOT, check=True, capture_output=True, text=True,
-            ).stdout.strip()
-        # This tree's code, not the one the virtualenv's editable install points at (a worktree).
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
+            database_url = throwaway_postgres(work / "postgres")
+        start_django(database_url, cache="queries", media_root=work / "media")
         from django.core.management import call_command
         from django.db import connection
         from django.test import Client
@@ -103,7 +88,7 @@ def main():
             rows.append((url, status, worst, len(steady)))
     finally:
         if args.postgres:
-            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / "postgres")], cwd=ROOT)
+            stop_postgres(work / "postgres")
         subprocess.run(["rm", "-rf", str(work)])
 
     engine = "PostgreSQL" if args.postgres else "SQLite"

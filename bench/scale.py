@@ -13,7 +13,6 @@ Targets: every page under 30 ms median on a miss; at most 4 SQL queries on a mis
 import argparse
 import os
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's code (see bench/in_process.py)
+from bench.in_process import start_django, stop_postgres, throwaway_postgres  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 MEDIAN_TARGET_MS = 30
 QUERY_TARGET = 4
@@ -125,29 +127,11 @@ def main():
         # The rollback journal too: left next to a new file, SQLite would replay it into it.
         for stale in (database, database.with_name(database.name + "-journal")):
             stale.unlink(missing_ok=True)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="publication.settings",
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"sqlite:///{database}",
-        CACHE_URL="locmemcache://scale",
-        MEDIA_ROOT=str(work / "media"),
-        LOG_LEVEL="ERROR",
-    )
     try:
-        if args.database_url:
-            os.environ["DATABASE_URL"] = args.database_url
-        elif args.postgres:
-            os.environ["DATABASE_URL"] = subprocess.run(
-                ["sh", "scripts/services.sh", "postgres", str(work / "postgres")],
-                cwd=ROOT, check=True, capture_output=True, text=True,
-            ).stdout.strip()
-        # This tree's code, not the one the virtualenv's editable install points at (a worktree).
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
+        database_url = args.database_url or f"sqlite:///{database}"
+        if args.postgres and not args.database_url:
+            database_url = throwaway_postgres(work / "postgres")
+        start_django(database_url, cache="scale", media_root=work / "media")
         from django.conf import settings
         from django.core.management import call_command
         from django.db import connection
@@ -224,8 +208,8 @@ def main():
             rows.append((name, count, miss, hit))
             print(f"  {name}: {miss[0]:.1f} ms", file=sys.stderr)
     finally:
-        if args.postgres:
-            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / "postgres")], cwd=ROOT)
+        if args.postgres and not args.database_url:
+            stop_postgres(work / "postgres")
         subprocess.run(["rm", "-rf", str(work)])
 
     engine = "PostgreSQL" if "postgres" in os.environ["DATABASE_URL"] else "SQLite"

@@ -9,15 +9,16 @@ what the page says about the results.
 """
 
 import argparse
-import os
 import re
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's code (see bench/in_process.py)
+from bench.in_process import start_django  # noqa: E402
+
 QUERIES = {
     "two common words (capped)": "harbour library",
     "one common word (capped)": "harbour",
@@ -42,19 +43,7 @@ def main():
     database = ROOT / "bench" / "out" / f"scale-{args.articles}.sqlite3"
     if not args.database_url and not database.exists():
         sys.exit(f"{database} is missing: run bench/scale.py --articles {args.articles} first")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="publication.settings",
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=args.database_url or f"sqlite:///{database}",
-        CACHE_URL="locmemcache://search-scale",
-        LOG_LEVEL="ERROR",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    start_django(args.database_url or f"sqlite:///{database}", cache="search-scale")
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

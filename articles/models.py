@@ -287,6 +287,45 @@ class Article(models.Model):
         return self.cta or current_publication().default_cta
 
 
+class RedirectQuerySet(models.QuerySet):
+    def record(self, old_path: str, article: "Article"):
+        """Remember that `old_path` (a path, optionally with its query string) led to `article`.
+
+        Redirects point at the article, not at a path: a chain of slug changes collapses by
+        itself, and an address that becomes the article's own again is forgotten (no loop).
+        """
+        if old_path == article.get_absolute_url():
+            return None
+        redirect, _ = self.update_or_create(old_path=old_path[:500], defaults={"article": article})
+        return redirect
+
+    def target_for(self, path: str) -> "Article | None":
+        """The public article an old address leads to, or None."""
+        redirect = self.select_related("article").filter(old_path=path[:500]).first()
+        if redirect and redirect.article.is_public:
+            return redirect.article
+        return None
+
+
+class Redirect(models.Model):
+    """An old address of an article (its slug before a change, or its URL on another platform)
+    that answers 301 to the article's current page."""
+
+    old_path = models.CharField(
+        max_length=500, unique=True, help_text="A path on this site, e.g. /articles/old-slug/ or /?p=123."
+    )
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="redirects")
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = RedirectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["old_path"]
+
+    def __str__(self):
+        return self.old_path
+
+
 class ContentVersion(models.Model):
     """One row whose token changes with every write to the site's content.
 

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the final 404: old article addresses answer 301 (articles/redirects.py).
+    "articles.redirects.RedirectFallbackMiddleware",
 ]
 
 ROOT_URLCONF = "publication.urls"

@@ -1,0 +1,31 @@
+"""Old addresses answer 301 to the article they led to (articles.models.Redirect)."""
+
+from django.http import HttpResponsePermanentRedirect
+
+from .models import Article, Redirect
+
+
+class RedirectFallbackMiddleware:
+    """Like django.contrib.redirects' middleware: consulted only when a page is not found, so
+    a redirect never shadows a live page, and the lookup costs nothing on every other request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        article = Redirect.objects.target_for(request.get_full_path()) or Redirect.objects.target_for(request.path)
+        if article is None:
+            return response
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+
+
+def record_slug_change(article: Article, old_slug: str) -> None:
+    """Keep a published article's previous address working after its slug changed."""
+    if old_slug and old_slug != article.slug:
+        old = Article(slug=old_slug).get_absolute_url()
+        Redirect.objects.record(old, article)
+        # The new address may itself have been an old one: it is the article's own again.
+        Redirect.objects.filter(old_path=article.get_absolute_url()).delete()

@@ -1,63 +1,339 @@
-"""Markdown to safe HTML: the only road from an article body to a page, a feed or a preview."""
+"""Markdown to safe HTML: the only road from an article body to a page, a feed or a preview.
 
+CommonMark with GitHub's extensions (tables, strikethrough, task lists, bare-URL autolinks,
+footnotes), parsed by cmark-gfm, GitHub's own C implementation: linear in its input whatever
+the input (it is fuzzed for that), which a pure-Python parser is not (see README.md).
+
+cmarkgfm's Python functions only turn text into HTML (and leak the syntax tree and the HTML
+of every call), so this module drives the C library it ships directly through ctypes: parse,
+walk the tree (heading ids, highlighted code blocks), render, free. Then nh3 sanitises with an
+allowlist; it is the last step that touches an attribute, and works on parsed attributes
+(`_Attributes`): ids get one prefix, fragment links follow it, URLs are percent-encoded where
+a reader or a feed reader might see a space or a hidden character.
+"""
+
+import ctypes
+import html as html_lib
 import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import quote
 
-import markdown as markdown_lib
+import cmarkgfm
 import nh3
-
-EXTENSIONS = ["extra", "sane_lists"]
+from cmarkgfm import _cmark
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
     "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
-    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "time", "tr", "u", "ul", "var",
+    "hr", "i", "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title", "lang", "dir"},
-    "a": {"href"},
+    "a": {"href", "class", "aria-label"},
     "abbr": {"title"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
     "code": {"class"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
+    "pre": {"class"},
+    "span": {"class"},
+    "sup": {"class"},
+    "section": {"class"},
+    "figure": {"class"},
+    "div": {"class", "role", "aria-label", "tabindex"},
+    "td": {"colspan", "rowspan", "class"},
+    "th": {"colspan", "rowspan", "scope", "class"},
     "ol": {"start", "reversed"},
     "time": {"datetime"},
+    "input": {"type", "checked", "disabled"},
 }
+# Classes a body may carry: Masthead's own (static/css/site.css, static/css/code-*.css) and no
+# other, so a body cannot borrow the page's or the admin's styles.
+ALLOWED_CLASSES = (
+    {"highlight", "footnote-ref", "footnote-backref", "footnotes", "table-scroll", "code"}
+    | {f"align-{side}" for side in ("left", "center", "right")}
+    | {name for name in STANDARD_TYPES.values() if name}
+)
+LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
 # Relative URLs stay allowed; any scheme not listed here (javascript:, data:, vbscript:) is dropped.
 URL_SCHEMES = {"http", "https", "mailto"}
+# Every id in a body carries this prefix, given or generated, and the body's own #fragment links
+# follow: no body id can equal one of the page's or the admin's (the way GitHub does it).
+ID_PREFIX = "user-content-"
+# Removed with what they hold, not only their tags: their content is code or fallback text.
+REMOVED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select"}
 
-# Control characters (but tab, line feed, carriage return), lone surrogates and U+FFFE/U+FFFF:
-# forbidden in HTML and XML alike, and meaningless in an article, so they never reach a page.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Control characters (but tab, line feed, carriage return), lone surrogates, U+FFFE/U+FFFF and
+# the noncharacters U+FDD0-U+FDEF: forbidden in HTML and XML alike, meaningless in an article,
+# so they never reach a page (the renderer uses two noncharacters as its own markers).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# The same, written as a character reference in raw HTML (`&#2;`, `&#x1b;`): the sanitiser
+# would decode it into the page.
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 
 
 def strip_control_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
+def _drop_control_reference(match: re.Match) -> str:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    return "" if code < 0x110000 and _CONTROL_CHARACTERS.match(chr(code)) else match.group(0)
+
+
+# libcmark-gfm, as loaded by cmarkgfm (same file, so the same process-wide extension registry).
+_lib = ctypes.CDLL(_cmark.__file__)
+_node, _text = ctypes.c_void_p, ctypes.c_char_p
+for _name, _result, _arguments in [
+    ("cmark_parser_new", _node, [ctypes.c_int]),
+    ("cmark_parser_feed", None, [_node, _text, ctypes.c_size_t]),
+    ("cmark_parser_finish", _node, [_node]),
+    ("cmark_parser_free", None, [_node]),
+    ("cmark_parser_attach_syntax_extension", ctypes.c_int, [_node, _node]),
+    ("cmark_parser_get_syntax_extensions", _node, [_node]),
+    ("cmark_find_syntax_extension", _node, [_text]),
+    ("cmark_render_html", _node, [_node, ctypes.c_int, _node]),
+    ("cmark_node_free", None, [_node]),
+    ("cmark_node_new", _node, [ctypes.c_int]),
+    ("cmark_node_get_type_string", _text, [_node]),
+    ("cmark_node_get_literal", _text, [_node]),
+    ("cmark_node_set_literal", ctypes.c_int, [_node, _text]),
+    ("cmark_node_get_fence_info", _text, [_node]),
+    ("cmark_node_get_fenced", ctypes.c_int, [_node, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]),
+    ("cmark_node_last_child", _node, [_node]),
+    ("cmark_node_prepend_child", ctypes.c_int, [_node, _node]),
+    ("cmark_node_insert_before", ctypes.c_int, [_node, _node]),
+    ("cmark_node_unlink", None, [_node]),
+    ("cmark_iter_new", _node, [_node]),
+    ("cmark_iter_next", ctypes.c_int, [_node]),
+    ("cmark_iter_get_node", _node, [_node]),
+    ("cmark_iter_free", None, [_node]),
+]:
+    _function = getattr(_lib, _name)
+    _function.restype, _function.argtypes = _result, _arguments
+
+
+class _Memory(ctypes.Structure):
+    _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p), ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
+
+
+_lib.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_Memory)
+_free = _lib.cmark_get_default_mem_allocator().contents.free  # what the renderer's output is allocated with
+
+_lib.cmark_gfm_core_extensions_ensure_registered()
+_EXTENSIONS = [_lib.cmark_find_syntax_extension(name) for name in (b"table", b"strikethrough", b"autolink", b"tasklist")]
+# Raw HTML passes cmark (nh3 decides what stays); footnotes on; invalid UTF-8 replaced.
+_OPTIONS = cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE | cmarkgfm.cmark.Options.CMARK_OPT_FOOTNOTES | cmarkgfm.cmark.Options.CMARK_OPT_VALIDATE_UTF8
+_EVENT_ENTER, _EVENT_DONE = 2, 1
+_TEXT_NODE, _HTML_BLOCK_NODE = 0xC001, 0x8006  # CMARK_NODE_TEXT, CMARK_NODE_HTML_BLOCK
+_TEXT_TYPES = {b"text", b"code"}
+
+# A heading's own id written after it, as kramdown, Pandoc, Hugo and Jekyll read it: `## Setup {#install}`.
+GIVEN_ID = re.compile(r"\s*\{#([^\s{}#]{1,100})\}\s*$")
+_HEADING_MARK = re.compile("<h([1-6])>\ufdd0([0-9]+)\ufdd1")
 TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
-# The reader pages' own ids (templates/): a body heading may not take one (`## Notes {#content}`
-# would steal the skip link's target).
-PAGE_IDS = {"content", "search-query", "related-title"}
+_ALIGNED_CELL = re.compile(r'<(th|td) align="(left|center|right)">')
+_IMAGE = re.compile(r"<img\b", re.IGNORECASE)
 # An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
-# A URL may not hold spaces ("java\tscript:" arrives as "java    script:", a harmless relative link
-# but invalid HTML) nor a % that starts no escape (100%/done): both are percent-encoded, which
-# leads to the same place.
-URL_TO_FIX = re.compile(r'\b(href|src)="([^"]*(?:\s|%(?![0-9A-Fa-f]{2}))[^"]*)"')
-WHITESPACE = re.compile(r"\s")
-LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-TABLE_START, TABLE_END = re.compile(r"<table\b[^>]*>"), "</table>"
+TABLE_START, TABLE_END = re.compile(r"<table\b", re.IGNORECASE), re.compile(r"</table\s*>", re.IGNORECASE)
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
 TABLE_SCROLL = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
 
+# Code longer than this is shown plain: highlighting is work per character, bounded per body.
+HIGHLIGHT_MAX_CHARACTERS = 20_000
+HIGHLIGHT_BODY_MAX_CHARACTERS = 200_000
+_FORMATTER = HtmlFormatter(nowrap=True)
+_LANGUAGE = re.compile(r"[\w+#.-]{1,40}")
+_TITLE = re.compile(r"""\btitle=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 
-def _encode_url(match: re.Match) -> str:
-    url = LONE_PERCENT.sub("%25", match.group(2).strip())
-    return f'{match.group(1)}="{WHITESPACE.sub("%20", url)}"'
+
+def _code_block(info: str, code: str, budget: list[int]) -> str:
+    """A fenced block: its info string's first word is the language; the rest never breaks it."""
+    first = info.split(maxsplit=1)[0] if info.strip() else ""
+    language = match.group(0) if (match := _LANGUAGE.match(first)) else ""
+    title = _TITLE.search(info)
+    body = None
+    if language and len(code) <= min(HIGHLIGHT_MAX_CHARACTERS, budget[0]):
+        try:
+            lexer = get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            lexer = None
+        if lexer is not None:
+            budget[0] -= len(code)
+            body = highlight(code, lexer, _FORMATTER)
+    attributes = f' class="language-{html_lib.escape(language)}"' if language else ""
+    block = f'<pre class="highlight"><code{attributes}>{body if body is not None else html_lib.escape(code, quote=False)}</code></pre>'
+    if title:
+        caption = html_lib.escape(next(group for group in title.groups() if group is not None), quote=False)
+        block = f'<figure class="code"><figcaption>{caption}</figcaption>{block}</figure>'
+    return block + "\n"
+
+
+def slugify_heading(text: str) -> str:
+    """GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(ch for ch in text if ch.isalnum() or ch in "-_ " or unicodedata.category(ch) == "Mn")
+    return "-".join(text.split()) or "section"
+
+
+@dataclass
+class _Tree:
+    """What the walk over the syntax tree found and changed."""
+
+    heading_ids: list[str] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+    def unique(self, base: str) -> str:
+        candidate, number = base, 0
+        while candidate in self.used:
+            number += 1
+            candidate = f"{base}-{number}"
+        self.used.add(candidate)
+        return candidate
+
+
+def _literal(node) -> str:
+    value = _lib.cmark_node_get_literal(node)
+    return value.decode("utf-8", "replace") if value else ""
+
+
+def _is_fenced(node) -> bool:
+    length, offset, character = ctypes.c_int(), ctypes.c_int(), ctypes.create_string_buffer(1)
+    return bool(_lib.cmark_node_get_fenced(node, ctypes.byref(length), ctypes.byref(offset), character))
+
+
+def _prepare(root, tree: _Tree):
+    """Give headings their ids (as markers the HTML step turns into attributes); highlight code."""
+    headings, code_blocks = [], []
+    iterator = _lib.cmark_iter_new(root)
+    heading, text = None, []
+    try:
+        while (event := _lib.cmark_iter_next(iterator)) != _EVENT_DONE:
+            node = _lib.cmark_iter_get_node(iterator)
+            kind = _lib.cmark_node_get_type_string(node)
+            if kind == b"heading":
+                if event == _EVENT_ENTER:
+                    heading, text = node, []
+                else:
+                    headings.append((heading, "".join(text)))
+                    heading = None
+            elif heading is not None and kind in _TEXT_TYPES:
+                text.append(_literal(node))
+            elif kind == b"code_block" and _is_fenced(node):
+                info = _lib.cmark_node_get_fence_info(node)
+                if info:
+                    code_blocks.append((node, info.decode("utf-8", "replace"), _literal(node)))
+    finally:
+        _lib.cmark_iter_free(iterator)
+
+    for node, text in headings:
+        given, last = None, _lib.cmark_node_last_child(node)
+        if last and _lib.cmark_node_get_type_string(last) == b"text":
+            literal = _literal(last)
+            if match := GIVEN_ID.search(literal):
+                given = match.group(1)
+                _lib.cmark_node_set_literal(last, literal[: match.start()].encode())
+                text = text[: len(text) - len(literal) + match.start()]
+        tree.heading_ids.append(tree.unique(given or slugify_heading(text)))
+        marker = _lib.cmark_node_new(_TEXT_NODE)
+        _lib.cmark_node_set_literal(marker, f"\ufdd0{len(tree.heading_ids) - 1}\ufdd1".encode())
+        _lib.cmark_node_prepend_child(node, marker)
+
+    budget = [HIGHLIGHT_BODY_MAX_CHARACTERS]
+    for node, info, code in code_blocks:
+        replacement = _lib.cmark_node_new(_HTML_BLOCK_NODE)
+        _lib.cmark_node_set_literal(replacement, _code_block(info, code, budget).encode())
+        _lib.cmark_node_insert_before(node, replacement)
+        _lib.cmark_node_unlink(node)
+        _lib.cmark_node_free(node)
+
+
+def _commonmark_to_html(text: str, tree: _Tree) -> str:
+    parser = _lib.cmark_parser_new(_OPTIONS)
+    root = None
+    try:
+        for extension in _EXTENSIONS:
+            _lib.cmark_parser_attach_syntax_extension(parser, extension)
+        data = text.encode("utf-8", "replace")
+        _lib.cmark_parser_feed(parser, data, len(data))
+        root = _lib.cmark_parser_finish(parser)
+        _prepare(root, tree)
+        output = _lib.cmark_render_html(root, _OPTIONS, _lib.cmark_parser_get_syntax_extensions(parser))
+        try:
+            return ctypes.string_at(output).decode("utf-8", "replace")
+        finally:
+            _free(output)
+    finally:
+        if root:
+            _lib.cmark_node_free(root)
+        _lib.cmark_parser_free(parser)
+
+
+# Characters a URL may not show as they are: spaces of any kind, controls, and the invisible
+# format characters (U+200B, U+2060, U+FEFF...). Some readers and feed readers trim them, which
+# would turn "\u2028javascript:" into a live script link; percent-encoded they are inert.
+def _hidden(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn")
+
+
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def encode_url(url: str) -> str:
+    """`url` with every hidden character and every % that starts no escape percent-encoded."""
+    url = _LONE_PERCENT.sub("%25", url)
+    if any(_hidden(ch) for ch in url):
+        url = "".join(quote(ch, safe="") if _hidden(ch) else ch for ch in url)
+    return url
+
+
+class _Attributes:
+    """nh3's attribute filter, per render: it sees each kept attribute, parsed, in document order."""
+
+    def __init__(self):
+        self.ids: set[str] = set()
+
+    def __call__(self, tag: str, name: str, value: str) -> str | None:
+        if name == "id":
+            value = value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+            if value in self.ids:  # a given id repeated: HTML allows one element per id
+                return None
+            self.ids.add(value)
+            return value
+        if name == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
+            value = "#" + ID_PREFIX + value[1:]
+        if name in ("href", "src"):
+            return encode_url(value)
+        if name == "class":
+            kept = [c for c in value.split() if c in ALLOWED_CLASSES or (tag == "code" and LANGUAGE_CLASS.fullmatch(c))]
+            return " ".join(kept) or None
+        if name == "tabindex":
+            return "0" if value == "0" else None
+        if name == "role":
+            return value if value == "region" else None
+        return value
+
+
+def _unsanitised_html(text: str) -> str:
+    """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising."""
+    tree = _Tree()
+    html = _commonmark_to_html(strip_control_characters(text or ""), tree)
+    html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(tree.heading_ids[int(m.group(2))])}">', html)
+    # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
+    html = TOP_HEADING.sub(r"<\1h2", html)
+    html = _ALIGNED_CELL.sub(r'<\1 class="align-\2">', html)
+    # First on the tag, so they win over a body's own loading= (the parser keeps the first).
+    html = _IMAGE.sub('<img loading="lazy" decoding="async"', html)
+    html = TABLE_END.sub("</table></div>", TABLE_START.sub(TABLE_SCROLL + "<table", html))
+    return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
 
 
 def render_markdown(text: str) -> str:
@@ -66,26 +342,31 @@ def render_markdown(text: str) -> str:
     The article page, the feeds and the editor's live preview all call this, so what an
     editor previews is exactly what readers get.
     """
-    html = markdown_lib.markdown(strip_control_characters(text or ""), extensions=EXTENSIONS, output_format="html")
-    # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
-    html = TOP_HEADING.sub(r"<\1h2", html)
     html = nh3.clean(
-        html,
+        _unsanitised_html(text),
         tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
+        clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         # No rel on links: bodies come from trusted staff and never open a new window, and a
         # rel left on a link whose unsafe href was removed would be invalid HTML.
         link_rel=None,
-        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
-        attribute_filter=lambda tag, name, value: None if name == "id" and value in PAGE_IDS else value,
+        # A task list's box shows a state; it is never a form field.
+        set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
+        attribute_filter=_Attributes(),
         strip_comments=True,
     )
-    # nh3 appends the set attributes in hash order, which changes from call to call: one order,
-    # so the same body always renders to the same HTML (stable ETags, lossless export/import).
-    html = html.replace(' decoding="async" loading="lazy"', ' loading="lazy" decoding="async"')
-    html = IMAGE_WITHOUT_SOURCE.sub("", html)
-    html = URL_TO_FIX.sub(_encode_url, html)
-    # After sanitising, so the wrapper is ours; nh3's output has every <table> closed.
-    return TABLE_START.sub(lambda m: TABLE_SCROLL + m.group(0), html).replace(TABLE_END, TABLE_END + "</div>")
+    return IMAGE_WITHOUT_SOURCE.sub("", html)
+
+
+_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]{0,30})(?=[\s/>])")
+
+
+def removed_elements(text: str) -> list[str]:
+    """The raw HTML elements of a body the sanitiser removes (`iframe`, `video`...), by name, once each.
+
+    Only markup can open a tag in the renderer's output (text has its `<` escaped), so every
+    tag found there that the allowlist lacks is one the page will not show.
+    """
+    found = {name.lower() for name in _TAG.findall(_unsanitised_html(text))}
+    return sorted(found - ALLOWED_TAGS - {"h1"})

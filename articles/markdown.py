@@ -190,12 +190,14 @@ class _Tree:
 
     heading_ids: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+    next_number: dict[str, int] = field(default_factory=dict)  # so 20,000 equal headings stay linear
 
     def unique(self, base: str) -> str:
-        candidate, number = base, 0
+        candidate, number = base, self.next_number.get(base, 0)
         while candidate in self.used:
             number += 1
             candidate = f"{base}-{number}"
+        self.next_number[base] = number
         self.used.add(candidate)
         return candidate
 
@@ -336,6 +338,45 @@ def _unsanitised_html(text: str) -> str:
     return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
 
 
+# The HTML parser under nh3 spends time per element in proportion to how deep it is open, so
+# 50,000 nested quotes (`>>>>...`, or `<div>` repeated) would take it minutes. No article needs
+# more depth than this: deeper elements lose their tags (never their content) before sanitising.
+MAX_DEPTH = 48
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
+def limit_depth(html: str) -> str:
+    """`html` with the elements opened deeper than MAX_DEPTH unwrapped (in one linear pass)."""
+    if html.count("<") <= MAX_DEPTH:
+        return html
+    out, last, stack, dropped = [], 0, [], {}
+    for match in _TAG_NAME.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID or match.start() < last:
+            continue
+        drop = False
+        if not closing:
+            if len(stack) >= MAX_DEPTH:
+                dropped[name] = dropped.get(name, 0) + 1
+                drop = True
+            else:
+                stack.append(name)
+        elif dropped.get(name):
+            dropped[name] -= 1
+            drop = True
+        elif name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name):]
+        if drop:
+            # A tag's end is near its start (bounded, so a run of `<div <div` stays linear).
+            end = html.find(">", match.end(), match.end() + 2000)
+            end = match.end() if end < 0 else end + 1
+            out.append(html[last:match.start()])
+            last = end
+    out.append(html[last:])
+    return "".join(out)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown and sanitise the result with an allowlist.
 
@@ -343,7 +384,7 @@ def render_markdown(text: str) -> str:
     editor previews is exactly what readers get.
     """
     html = nh3.clean(
-        _unsanitised_html(text),
+        limit_depth(_unsanitised_html(text)),
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,

@@ -133,7 +133,7 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        css = {"all": ["admin/masthead/editor.css"]}
+        css = {"all": ["admin/masthead/editor.css", "css/body.css"]}
         js = ["admin/masthead/editor.js"]
 
     # ---- roles -------------------------------------------------------------------------

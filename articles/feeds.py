@@ -55,6 +55,8 @@ def xml_text(value) -> str:
 
 # Attributes holding one URL, and `srcset`, which holds a list of "URL descriptor" pairs.
 _URL_ATTRIBUTES = {"href", "src", "cite", "poster", "action", "longdesc"}
+_URL_SCHEMES = {"http", "https", "mailto"}
+_ASCII_WHITESPACE = " \t\n\r\f"  # what separates srcset candidates (HTML), nothing else
 
 
 class _AbsoluteURLs(HTMLParser):
@@ -70,20 +72,25 @@ class _AbsoluteURLs(HTMLParser):
         self.base_url, self.out = base_url, []
 
     def _resolve(self, url: str) -> str | None:
+        # Never strip: str.strip() also removes Unicode spaces (NBSP, U+2028...), which would turn
+        # an inert "\u00a0javascript:" into a live script URL. The result is parsed, and only a
+        # web or mail address is kept.
         try:
-            return urljoin(self.base_url, url.strip())
+            resolved = urljoin(self.base_url, url)
+            scheme = urlsplit(resolved).scheme.lower()
         except ValueError:  # e.g. a malformed IPv6 host: drop the attribute rather than fail the feed
             return None
+        return resolved if scheme in _URL_SCHEMES else None
 
     def _srcset(self, value: str) -> str | None:
         candidates = []
         for candidate in value.split(","):
-            url, _, descriptor = candidate.strip().partition(" ")
+            url, _, descriptor = candidate.strip(_ASCII_WHITESPACE).partition(" ")
             if url:
                 resolved = self._resolve(url)
                 if resolved is None:
                     return None
-                candidates.append(f"{resolved} {descriptor.strip()}".strip())
+                candidates.append(f"{resolved} {descriptor.strip(_ASCII_WHITESPACE)}".strip(_ASCII_WHITESPACE))
         return ", ".join(candidates)
 
     def _tag(self, tag, attrs, close):

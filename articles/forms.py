@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
+from .markdown import body_size_error
 from .models import Article, PublicationSettings, date_range_problem, nfc
 from .reading import MAX_MINUTES
 
@@ -96,6 +97,11 @@ class BodyField(MarkdownxFormField):
 
     def to_python(self, value):
         return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+    def validate(self, value):
+        super().validate(value)
+        if error := body_size_error(value):
+            raise forms.ValidationError(error, code="too_long")
 
 
 class ArticleAdminForm(forms.ModelForm):

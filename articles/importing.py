@@ -47,6 +47,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 import reversion
 
+from .markdown import body_size_error, removed_elements, removed_elements_message
 from . import frontmatter
 from .images import check_image, store_image
 from .models import Article, Author, Tag, date_range_problem, slug_for
@@ -481,10 +482,15 @@ def _clean(source: SourceFile, dry_run: bool) -> Cleaned:
             return target
         return settings.MEDIA_URL + _image_name(target, source.load_image, "body", dry_run)
 
-    try:
-        fields["body"] = frontmatter.replace_images(document.body, store_body_image)
-    except ValueError as error:
-        errors.append(f"body: {error}")
+    if size_error := body_size_error(document.body):
+        errors.append(f"body: {size_error}")
+    else:
+        try:
+            fields["body"] = frontmatter.replace_images(document.body, store_body_image)
+        except ValueError as error:
+            errors.append(f"body: {error}")
+        if removed := removed_elements(document.body):
+            warnings.append(f"body: {removed_elements_message(removed)}")
 
     if errors:
         raise InvalidArticle(errors)

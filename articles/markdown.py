@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import cmarkgfm
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 import nh3
 from cmarkgfm import _cmark
 from pygments import highlight
@@ -76,6 +78,15 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\ud
 # The same, written as a character reference in raw HTML (`&#2;`, `&#x1b;`): the sanitiser
 # would decode it into the page.
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def body_size_error(text: str) -> str | None:
+    """Why a body is too long to store, preview or import, or None."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > settings.MARKDOWN_MAX_BYTES:
+        return (f"The body is {filesizeformat(size)}; the limit is {filesizeformat(settings.MARKDOWN_MAX_BYTES)} "
+                "(MARKDOWN_MAX_BYTES). Split it into several articles.")
+    return None
 
 
 def strip_control_characters(text: str) -> str:
@@ -327,7 +338,7 @@ class _Attributes:
 def _unsanitised_html(text: str) -> str:
     """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising."""
     tree = _Tree()
-    html = _commonmark_to_html(strip_control_characters(text or ""), tree)
+    html = _commonmark_to_html(strip_control_characters(text or ""), tree).rstrip("\n")
     html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(tree.heading_ids[int(m.group(2))])}">', html)
     # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
     html = TOP_HEADING.sub(r"<\1h2", html)
@@ -400,6 +411,7 @@ def render_markdown(text: str) -> str:
     return IMAGE_WITHOUT_SOURCE.sub("", html)
 
 
+_RAW_TAG = re.compile(r"<[A-Za-z]")
 _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]{0,30})(?=[\s/>])")
 
 
@@ -409,5 +421,13 @@ def removed_elements(text: str) -> list[str]:
     Only markup can open a tag in the renderer's output (text has its `<` escaped), so every
     tag found there that the allowlist lacks is one the page will not show.
     """
+    if not _RAW_TAG.search(text or ""):  # no raw HTML: nothing to remove (and no render needed)
+        return []
     found = {name.lower() for name in _TAG.findall(_unsanitised_html(text))}
     return sorted(found - ALLOWED_TAGS - {"h1"})
+
+
+def removed_elements_message(names: list[str]) -> str:
+    shown = ", ".join(f"<{name}>" for name in names)
+    return (f"{shown} {'is' if len(names) == 1 else 'are'} not shown to readers (only safe HTML is kept: "
+            "embeds, video and scripts are removed); link to the content instead.")

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from .markdown import removed_elements, removed_elements_message
 from .reading import reading_time
 
 TITLE_RANGE = (20, 70)
 DESCRIPTION_RANGE = (50, 160)
-IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*[\"'][^\"']+)[^>]*>", re.IGNORECASE)
+IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^<>]{0,2000}\balt\s*=\s*[\"'][^\"']+)[^<>]{0,2000}>", re.IGNORECASE)
 
 
 @dataclass
@@ -50,6 +51,9 @@ def checks(article, previous_slugs=()) -> list[Check]:
         ),
         Check(True, f"Reading time: {minutes} min"),
     ]
+    if removed := removed_elements(article.body or ""):
+        result.append(Check(False, "Removed from the body: " + ", ".join(f"<{name}>" for name in removed),
+                            removed_elements_message(removed)))
     if previous_slugs:
         result.append(
             Check(

@@ -8,8 +8,9 @@ MAX_MINUTES = 9999
 # Chinese and Japanese text has no spaces between words: count characters instead.
 CJK_CHARACTERS_PER_MINUTE = 500
 
-IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
+# Bounded and free of the brackets they end on, so a body of 50,000 "![" or "](" is one pass.
+IMAGE = re.compile(r"!\[[^\[\]]{0,1000}\]\([^()]{0,2000}\)|<img\b[^<>]{0,2000}>", re.IGNORECASE)
+LINK_TARGET = re.compile(r"\]\([^()]{0,2000}\)")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 

@@ -227,8 +227,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
-# django-markdownx: the live preview goes through Masthead's own renderer and sanitiser.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_markdown"
+# django-markdownx: the live preview is the body readers get (articles/editor.py).
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.editor.page_body"
+# The longest article body, in bytes of UTF-8: the admin form, the importer and the live preview refuse more.
+MARKDOWN_MAX_BYTES = env.int("MARKDOWN_MAX_BYTES", default=1024 * 1024)
 MARKDOWNX_URLS_PATH = "/admin/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/admin/markdownx/upload/"
 MARKDOWNX_MEDIA_PATH = "body/"
@@ -290,6 +292,7 @@ for _name, _minimum in {
     "FEED_ITEMS": 1,
     "IMAGE_UPLOAD_MAX_BYTES": 1,
     "IMAGE_MAX_PIXELS": 1,
+    "MARKDOWN_MAX_BYTES": 1,
     "CONN_MAX_AGE": 0,
     "PAGE_CACHE_SECONDS": 0,
     "PAGE_MAX_AGE": 0,

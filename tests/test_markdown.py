@@ -130,7 +130,8 @@ def test_rerender_command_updates_bodies_stored_by_older_versions(client):
 
 def test_a_top_level_heading_in_a_body_becomes_a_section_heading():
     # The article's title is the page's one <h1>; the heading's text must not be lost.
-XX
+    assert render_markdown("# Big Heading\n\ntext") == '<h2 id="user-content-big-heading">Big Heading</h2>\n<p>text</p>'
+    assert render_markdown('<H1 id="x">Raw</H1>') == '<h2 id="user-content-x">Raw</h2>'
 
 
 def test_a_raw_html_table_is_wrapped_once_and_no_attribute_reaches_the_wrapper():
@@ -153,7 +154,7 @@ def test_a_body_cannot_take_the_pages_own_ids():
 
 def test_urls_never_hold_spaces():
     html = render_markdown("[x](java\tscript:alert(1)) and [y](<a file.html>) ![z](<my pic.png>) <a href=\"a\tb c\">w</a>")
-    assert "javascript" not in html.replace("\t", "")  # a tab in a destination makes no link (CommonMark)
+    assert 'href="java' not in html  # a tab in a destination makes no link (CommonMark)
     assert 'href="a%09b%20c"' in html
     assert 'href="a%20file.html"' in html and 'src="my%20pic.png"' in html
     html = render_markdown("[a](https://example.org/100%/done) [b](https://example.org/a%20b)")

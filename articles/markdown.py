@@ -17,7 +17,7 @@ import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import cmarkgfm
 from django.conf import settings
@@ -297,6 +297,17 @@ def _hidden(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn")
 
 
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]{0,30}):", re.IGNORECASE)
+
+
+def _disguised_scheme(url: str) -> bool:
+    """A URL that reads as a scheme other than http(s)/mailto once decoded and its hidden
+    characters dropped (what a careless reader might do): inert for browsers, dropped anyway."""
+    probe = "".join(ch for ch in unquote(url[:200]) if not _hidden(ch))
+    match = _SCHEME.match(probe)
+    return bool(match) and match.group(1).lower() not in URL_SCHEMES
+
+
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -324,7 +335,7 @@ class _Attributes:
         if name == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
             value = "#" + ID_PREFIX + value[1:]
         if name in ("href", "src"):
-            return encode_url(value)
+            return None if _disguised_scheme(value) else encode_url(value)
         if name == "class":
             kept = [c for c in value.split() if c in ALLOWED_CLASSES or (tag == "code" and LANGUAGE_CLASS.fullmatch(c))]
             return " ".join(kept) or None

@@ -265,7 +265,7 @@ def test_content_is_whole_article_with_only_absolute_urls(client, tagged_article
     for expected in (
         f"{BASE}/about/",
         f"{article_url}other-page/",
-        f"{article_url}#notes",
+        f"{article_url}#user-content-notes",  # body ids and the links to them carry one prefix
         "http://cdn.example.org/x",
         "https://example.org/y",
         f"{BASE}/media/body/picture.jpg",

@@ -1,0 +1,176 @@
+"""Markdown as writers write it: what renders, and the live preview showing exactly the page's body."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+
+from articles.markdown import render_markdown
+from articles.models import Article
+from tests.factories import image_bytes, make_article
+from tests.staff import article_form_data, logged_in, make_staff
+
+PREVIEW = "/admin/markdownx/markdownify/"
+
+
+def test_fence_info_gives_the_language_and_never_breaks_the_fence():
+    html = render_markdown('```jsx {2}\nconst a = 1;\n```\n\nAfter one.\n\n```js title="app.js"\nlet b;\n```\n\n'
+                           "![pic](/media/p.jpg)\n\nAfter two.")
+    assert html.count("<pre") == 2 and "<p>After one.</p>" in html and "<p>After two.</p>" in html
+    assert 'class="language-jsx"' in html and 'class="language-js"' in html and 'src="/media/p.jpg"' in html
+    assert "<figcaption>app.js</figcaption>" in html and "{2}" not in html
+
+
+def test_code_is_highlighted_into_classes_and_unknown_languages_stay_plain():
+    html = render_markdown("```python\ndef f():\n    return 1\n```\n\n```no-such-language\n<b>x</b>\n```")
+    assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
+    assert "style=" not in html
+    plain = html.split('class="language-no-such-language">')[1]
+    assert plain.startswith("&lt;b&gt;x&lt;/b&gt;\n</code>")
+
+
+def test_fenced_code_inside_lists_and_quotes_stays_a_block():
+    html = render_markdown("- item\n\n  ```python\n  x = 1\n  ```\n\n> ```\n> quoted\n> ```")
+    assert html.count("<pre") == 2 and "<code>quoted\n</code>" in html
+
+
+def test_lists_as_editors_indent_them():
+    html = render_markdown("You will need:\n- flour\n- eggs\n  - two\n  - three\n")
+    assert "<p>You will need:</p>\n<ul>" in html and re.search(r"<li>eggs\s*<ul>\s*<li>two</li>", html)
+
+
+def test_heading_ids_are_stable_unique_and_fragment_links_follow():
+    text = "[Setup](#setup) [Notes](#my-notes)\n\n## Setup\n\n## Setup\n\n## Notes {#my-notes}\n\n## Hello {world}\n\n## Ça va ?"
+    html = render_markdown(text)
+    assert '<h2 id="user-content-setup">Setup</h2>' in html and '<h2 id="user-content-setup-1">Setup</h2>' in html
+    assert '<h2 id="user-content-my-notes">Notes</h2>' in html
+    assert '<h2 id="user-content-hello-world">Hello {world}</h2>' in html
+    assert 'id="user-content-ça-va"' in html
+    assert 'href="#user-content-setup"' in html and 'href="#user-content-my-notes"' in html
+    assert render_markdown(text) == html
+
+
+def test_footnotes_link_both_ways_with_the_prefix():
+    html = render_markdown("Claim.[^1] Another.[^note]\n\n[^1]: Source one.\n[^note]: Source two.")
+    assert 'href="#user-content-fn-1" id="user-content-fnref-1"' in html
+    assert '<li id="user-content-fn-note">' in html and 'href="#user-content-fnref-note"' in html
+    assert 'class="footnote-backref"' in html and '<section class="footnotes">' in html
+
+
+def test_tables_align_with_classes_task_lists_strikethrough_and_bare_urls():
+    html = render_markdown("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n\n- [ ] todo\n- [x] done\n\n"
+                           "~~gone~~ www.example.org and https://example.org/x.")
+    assert '<th class="align-left">a</th>' in html and '<td class="align-center">2</td>' in html
+    assert '<td class="align-right">3</td>' in html and "style" not in html
+    assert '<input type="checkbox" disabled="">' in html and '<input type="checkbox" checked="" disabled="">' in html
+    assert "<del>gone</del>" in html
+    assert '<a href="http://www.example.org">www.example.org</a>' in html
+    assert '<a href="https://example.org/x">https://example.org/x</a>.' in html
+
+
+def test_a_body_cannot_add_a_form_field_or_the_pages_classes():
+    html = render_markdown('<input type="text" name="q" value="x"> <span class="admin-danger prose k">y</span>')
+    assert '<input type="checkbox" disabled="">' in html and "name=" not in html and "value=" not in html
+    assert '<span class="k">y</span>' in html
+
+
+@pytest.mark.django_db
+def test_the_live_preview_is_the_page_body(client):
+    store = image_bytes(size=(1200, 800))
+    from articles.images import store_image
+
+    name = store_image(store, "body/")
+    body = f"## Intro\n\n![A photo](/media/{name})\n\n```python\nx = 1\n```\n\n| a |\n|--:|\n| 1 |\n\nNote.[^1]\n\n[^1]: Yes."
+    article = make_article(body=body)
+    assert "<picture>" in article.body_html  # responsive image markup, as readers get it
+    editor = logged_in(client, make_staff("Editor"))
+    preview = editor.post(PREVIEW, {"content": body})
+    assert preview.status_code == 200
+    assert preview.content.decode() == article.body_html
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert article.body_html in page
+
+
+@pytest.mark.django_db
+def test_no_body_id_can_clobber_an_admin_widget_through_the_preview(client):
+    editor = logged_in(client, make_staff("Editor"))
+    article = make_article(body="x")
+    form = editor.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    admin_ids = set(re.findall(r'\bid="([^"]+)"', form))
+    assert "id_tags_to" in admin_ids or "id_tags" in admin_ids
+    body = " ".join(f'<span id="{value}">x</span>' for value in sorted(admin_ids)[:200])
+    body += "\n\n## Content {#content}\n\n## id_tags_to"
+    html = editor.post(PREVIEW, {"content": body}).content.decode()
+    body_ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert body_ids and all(value.startswith("user-content-") for value in body_ids)
+    assert not body_ids & admin_ids
+
+
+@pytest.mark.django_db
+def test_the_preview_is_staff_only_bounded_in_size_and_one_at_a_time(client, settings):
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 302  # to the admin login
+    editor = make_staff("Editor")
+    logged_in(client, editor)
+    settings.MARKDOWN_MAX_BYTES = 1000
+    refused = client.post(PREVIEW, {"content": "é" * 501})
+    assert refused.status_code == 413 and "MARKDOWN_MAX_BYTES" in refused.content.decode()
+    assert client.post(PREVIEW, {}).status_code == 400
+    # A render of this editor is under way (in this or another worker): the next one waits its turn.
+    cache.add(f"masthead:markdownify:{editor.pk}", 1, timeout=10)
+    busy = client.post(PREVIEW, {"content": "*x*"})
+    assert busy.status_code == 429 and busy["Retry-After"] == "1"
+    other = logged_in(client.__class__(), make_staff("Contributor"))
+    assert other.post(PREVIEW, {"content": "*x*"}).status_code == 200
+    cache.delete(f"masthead:markdownify:{editor.pk}")
+    done = client.post(PREVIEW, {"content": "*x*"})
+    assert done.status_code == 200 and done.content.decode() == "<p><em>x</em></p>"
+    assert client.post(PREVIEW, {"content": "*again*"}).status_code == 200  # the turn was given back
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_body_over_the_limit_and_names_it(client, settings):
+    settings.MARKDOWN_MAX_BYTES = 2000
+    editor = logged_in(client, make_staff("Editor"))
+    article = make_article(body="short")
+    response = editor.post(f"/admin/articles/article/{article.pk}/change/", article_form_data(article, body="word " * 500))
+    assert response.status_code == 200
+    assert "MARKDOWN_MAX_BYTES" in response.content.decode()
+    article.refresh_from_db()
+    assert article.body == "short"
+
+
+@pytest.mark.django_db
+def test_the_importer_refuses_a_body_over_the_limit_and_warns_of_removed_elements(tmp_path, settings):
+    settings.MARKDOWN_MAX_BYTES = 2000
+    front = "---\ntitle: {title}\nauthor: Ada\npublish_date: 2024-01-02\n---\n"
+    (tmp_path / "long.md").write_text(front.format(title="Long one") + "word " * 500, encoding="utf-8")
+    (tmp_path / "embed.md").write_text(front.format(title="Embed one") + '<iframe src="https://v.example/1"></iframe>\n\n<video src="a.mp4"></video>\n\nText.', encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_articles", str(tmp_path), stdout=out, stderr=err)
+    report = out.getvalue() + err.getvalue()
+    assert "MARKDOWN_MAX_BYTES" in report
+    assert "<iframe>" in report and "<video>" in report
+    assert not Article.objects.filter(title="Long one").exists()
+    assert Article.objects.filter(title="Embed one").exists()
+
+
+@pytest.mark.django_db
+def test_the_quality_panel_names_what_the_sanitiser_removes(client):
+    editor = logged_in(client, make_staff("Editor"))
+    article = make_article(body='<iframe src="https://v.example/1"></iframe>\n\n<video src="a.mp4"></video>\n\n<b>ok</b>')
+    form = editor.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert "Removed from the body: &lt;iframe&gt;, &lt;video&gt;" in form
+    clean = make_article(title="Clean one", body="<b>ok</b> and <https://example.org>")
+    assert "Removed from the body" not in editor.get(f"/admin/articles/article/{clean.pk}/change/").content.decode()
+
+
+@pytest.mark.django_db
+def test_rerender_articles_brings_stored_bodies_to_this_renderer(client):
+    article = make_article(body="## Setup\n\n~~old~~")
+    Article.objects.filter(pk=article.pk).update(body_html="<h2>Setup</h2><p>~~old~~</p>")
+    call_command("rerender_articles", stdout=StringIO())
+    article.refresh_from_db()
+    assert article.body_html == '<h2 id="user-content-setup">Setup</h2>\n<p><del>old</del></p>'

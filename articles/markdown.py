@@ -113,6 +113,9 @@ for _name, _result, _arguments in [
     ("cmark_node_free", None, [_node]),
     ("cmark_node_new", _node, [ctypes.c_int]),
     ("cmark_node_get_type_string", _text, [_node]),
+    ("cmark_node_get_type", ctypes.c_int, [_node]),
+    ("cmark_node_first_child", _node, [_node]),
+    ("cmark_node_next", _node, [_node]),
     ("cmark_node_get_literal", _text, [_node]),
     ("cmark_node_set_literal", ctypes.c_int, [_node, _text]),
     ("cmark_node_get_fence_info", _text, [_node]),
@@ -121,10 +124,6 @@ for _name, _result, _arguments in [
     ("cmark_node_prepend_child", ctypes.c_int, [_node, _node]),
     ("cmark_node_insert_before", ctypes.c_int, [_node, _node]),
     ("cmark_node_unlink", None, [_node]),
-    ("cmark_iter_new", _node, [_node]),
-    ("cmark_iter_next", ctypes.c_int, [_node]),
-    ("cmark_iter_get_node", _node, [_node]),
-    ("cmark_iter_free", None, [_node]),
 ]:
     _function = getattr(_lib, _name)
     _function.restype, _function.argtypes = _result, _arguments
@@ -141,9 +140,16 @@ _lib.cmark_gfm_core_extensions_ensure_registered()
 _EXTENSIONS = [_lib.cmark_find_syntax_extension(name) for name in (b"table", b"strikethrough", b"autolink", b"tasklist")]
 # Raw HTML passes cmark (nh3 decides what stays); footnotes on; invalid UTF-8 replaced.
 _OPTIONS = cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE | cmarkgfm.cmark.Options.CMARK_OPT_FOOTNOTES | cmarkgfm.cmark.Options.CMARK_OPT_VALIDATE_UTF8
-_EVENT_ENTER, _EVENT_DONE = 2, 1
-_TEXT_NODE, _HTML_BLOCK_NODE = 0xC001, 0x8006  # CMARK_NODE_TEXT, CMARK_NODE_HTML_BLOCK
-_TEXT_TYPES = {b"text", b"code"}
+# cmark_node_type values (cmark-gfm's node.h); extension nodes (tables...) have others.
+_TEXT_NODE, _CODE_NODE = 0xC001, 0xC004
+_CODE_BLOCK_NODE, _HTML_BLOCK_NODE, _HEADING_NODE = 0x8005, 0x8006, 0x8009
+_CONTAINERS = {0x8002, 0x8003, 0x8004, 0x800B}  # block quote, list, item, footnote definition
+
+for _type, _expected in [(_TEXT_NODE, b"text"), (_CODE_NODE, b"code"), (_CODE_BLOCK_NODE, b"code_block"),
+                         (_HTML_BLOCK_NODE, b"html_block"), (_HEADING_NODE, b"heading")]:
+    _probe = _lib.cmark_node_new(_type)
+    assert _lib.cmark_node_get_type_string(_probe) == _expected, (hex(_type), _expected)  # a changed libcmark
+    _lib.cmark_node_free(_probe)
 
 # A heading's own id written after it, as kramdown, Pandoc, Hugo and Jekyll read it: `## Setup {#install}`.
 GIVEN_ID = re.compile(r"\s*\{#([^\s{}#]{1,100})\}\s*$")
@@ -223,33 +229,48 @@ def _is_fenced(node) -> bool:
     return bool(_lib.cmark_node_get_fenced(node, ctypes.byref(length), ctypes.byref(offset), character))
 
 
+def _inline_text(heading) -> str:
+    """The text of a heading's inlines (text and code spans, through emphasis and links)."""
+    parts, stack = [], [_lib.cmark_node_first_child(heading)]
+    while stack:
+        node = stack.pop()
+        if not node:
+            continue
+        stack.append(_lib.cmark_node_next(node))
+        kind = _lib.cmark_node_get_type(node)
+        if kind in (_TEXT_NODE, _CODE_NODE):
+            parts.append(_literal(node))
+        else:
+            stack.append(_lib.cmark_node_first_child(node))
+    return "".join(parts)
+
+
 def _prepare(root, tree: _Tree):
-    """Give headings their ids (as markers the HTML step turns into attributes); highlight code."""
+    """Give headings their ids (as markers the HTML step turns into attributes); highlight code.
+
+    Only blocks that can hold headings or code are visited (never paragraphs' or tables'
+    inlines), so the walk costs per block, not per character.
+    """
     headings, code_blocks = [], []
-    iterator = _lib.cmark_iter_new(root)
-    heading, text = None, []
-    try:
-        while (event := _lib.cmark_iter_next(iterator)) != _EVENT_DONE:
-            node = _lib.cmark_iter_get_node(iterator)
-            kind = _lib.cmark_node_get_type_string(node)
-            if kind == b"heading":
-                if event == _EVENT_ENTER:
-                    heading, text = node, []
-                else:
-                    headings.append((heading, "".join(text)))
-                    heading = None
-            elif heading is not None and kind in _TEXT_TYPES:
-                text.append(_literal(node))
-            elif kind == b"code_block" and _is_fenced(node):
-                info = _lib.cmark_node_get_fence_info(node)
-                if info:
-                    code_blocks.append((node, info.decode("utf-8", "replace"), _literal(node)))
-    finally:
-        _lib.cmark_iter_free(iterator)
+    stack = [_lib.cmark_node_first_child(root)]
+    while stack:
+        node = stack.pop()
+        if not node:
+            continue
+        stack.append(_lib.cmark_node_next(node))
+        kind = _lib.cmark_node_get_type(node)
+        if kind in _CONTAINERS:
+            stack.append(_lib.cmark_node_first_child(node))
+        elif kind == _HEADING_NODE:
+            headings.append((node, _inline_text(node)))
+        elif kind == _CODE_BLOCK_NODE and _is_fenced(node):
+            info = _lib.cmark_node_get_fence_info(node)
+            if info:
+                code_blocks.append((node, info.decode("utf-8", "replace"), _literal(node)))
 
     for node, text in headings:
         given, last = None, _lib.cmark_node_last_child(node)
-        if last and _lib.cmark_node_get_type_string(last) == b"text":
+        if last and _lib.cmark_node_get_type(last) == _TEXT_NODE:
             literal = _literal(last)
             if match := GIVEN_ID.search(literal):
                 given = match.group(1)

@@ -46,6 +46,7 @@ ALLOWED_ATTRIBUTES = {
     "pre": {"class"},
     "span": {"class"},
     "sup": {"class"},
+    "h2": {"class"},
     "section": {"class"},
     "figure": {"class"},
     "div": {"class", "role", "aria-label", "tabindex"},
@@ -58,7 +59,7 @@ ALLOWED_ATTRIBUTES = {
 # Classes a body may carry: Masthead's own (static/css/site.css, static/css/code-*.css) and no
 # other, so a body cannot borrow the page's or the admin's styles.
 ALLOWED_CLASSES = (
-    {"highlight", "footnote-ref", "footnote-backref", "footnotes", "table-scroll", "code"}
+    {"highlight", "footnote-ref", "footnote-backref", "footnotes", "table-scroll", "code", "visually-hidden"}
     | {f"align-{side}" for side in ("left", "center", "right")}
     | {name for name in STANDARD_TYPES.values() if name}
 )
@@ -159,6 +160,7 @@ _ALIGNED_CELL = re.compile(r'<(th|td) align="(left|center|right)">')
 _IMAGE = re.compile(r"<img\b", re.IGNORECASE)
 # An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
+_FOOTNOTES = '<section class="footnotes" data-footnotes>'
 TABLE_START, TABLE_END = re.compile(r"<table\b", re.IGNORECASE), re.compile(r"</table\s*>", re.IGNORECASE)
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
@@ -378,6 +380,8 @@ def _unsanitised_html(text: str) -> str:
     # First on the tag, so they win over a body's own loading= (the parser keeps the first).
     html = _IMAGE.sub('<img loading="lazy" decoding="async"', html)
     html = TABLE_END.sub("</table></div>", TABLE_START.sub(TABLE_SCROLL + "<table", html))
+    # The footnotes are a section of the page: named for screen readers (and valid HTML).
+    html = html.replace(_FOOTNOTES, _FOOTNOTES + '\n<h2 class="visually-hidden">Footnotes</h2>', 1)
     return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
 
 

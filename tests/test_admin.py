@@ -36,12 +36,13 @@ def change(client, article, **changes):
 
 def test_publish_date_is_entered_in_the_site_time_zone(editor_client, paris):
     article = make_article("Timed", draft=True)
-    assert change(editor_client, article, draft="", publish_date_0="2031-03-03", publish_date_1="09:00").status_code == 302
+    response = change(editor_client, article, publish_date_0="2031-03-03", publish_date_1="09:00", _schedule="Schedule")
+    assert response.status_code == 302
     article.refresh_from_db()
     assert article.publish_date == dt.datetime(2031, 3, 3, 8, 0, tzinfo=dt.UTC)  # 09:00 in Paris, winter time
     assert "scheduled for 3 March 2031, 09:00" in editor_client.get(CHANGELIST).content.decode()
     form = editor_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
-    assert "scheduled for 3 March 2031, 09:00" in form and "Europe/Paris" in form
+    assert "Scheduled for Mon 3 Mar 2031, 09:00 Europe/Paris (in " in form
 
 
 @pytest.mark.parametrize("day,time,message", [

@@ -46,9 +46,11 @@ def test_history_lists_revisions_and_compare_shows_a_readable_diff(client, edito
     assert f'value="{old}"' in history and "Compare selected versions" in history
 
     html = client.get(f"/admin/articles/article/{article.pk}/history/compare/", {"old": old, "new": new}).content.decode()
-    assert re.search(r'class="diff-added">.*Line three\.', html)
+    # Word by word: only what changed is marked, the unchanged words around it are plain text.
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)?\s*Line three\.<', html)
     assert "&lt;b&gt;revised&lt;/b&gt;" in html and "<b>revised</b>" not in html  # escaped
-    assert re.search(r'class="diff-removed">.*Diffable<', html) and re.search(r'class="diff-added">.*Diffable too<', html)
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)? too<', html)
+    assert not re.search(r'class="diff-(added|removed)">(<span[^>]*>[^<]*</span>)?[^<]*Line one', html)
 
 
 def test_restore_brings_back_a_version_as_a_new_revision(client, editor):
@@ -57,7 +59,9 @@ def test_restore_brings_back_a_version_as_a_new_revision(client, editor):
     good = Version.objects.get_for_object(article).first()
     save(client, article, body="An unfortunate rewrite.", title="Oops")
     preview = client.get(f"/admin/articles/article/{article.pk}/history/{good.pk}/").content.decode()
-    assert "Restore this version" in preview and "An unfortunate rewrite." in preview
+    assert "Restore this version" in preview
+    assert re.search(r'<del class="diff-removed">(<span[^>]*>[^<]*</span>)?An unfortunate rewrite<', preview)
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)?The good version<', preview)
 
     response = client.post(f"/admin/articles/article/{article.pk}/history/{good.pk}/")
     assert response.status_code == 302
@@ -76,7 +80,7 @@ def test_contributor_restore_does_not_publish(client):
     article = make_article("Once Public", author=contributor.author)
     save(editor_client, article, body="Public text.")
     published_version = Version.objects.get_for_object(article).first()
-    save(editor_client, article, draft="on", body="Back to draft text.")
+    save(editor_client, article, body="Back to draft text.", _unpublish="Unpublish")
     article.refresh_from_db()
     assert article.draft is True
     client.force_login(contributor)

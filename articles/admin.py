@@ -197,7 +197,7 @@ class HttpsByDefault:
 @admin.register(Article)
 class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "author", "status_label", "publish_date"]
+    list_display = ["title", "status_label", "author", "publish_date"]
     list_filter = [StatusFilter, "author", "tags"]
     list_select_related = ["author"]
     search_fields = ["title", "subtitle", "body"]

@@ -302,9 +302,9 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         """The state the pressed button asks for; `_save` and `_continue` leave it as it is."""
         now = timezone.now()
         if form.action == PUBLISH:
-            chosen = "publish_date" in form.changed_data and article.publish_date <= now
-            if not (chosen or (article.was_public and article.publish_date <= now)):
-                article.publish_date = now  # never published: dated when it goes out
+            if article.publish_date > now or not (article.was_public or "publish_date" in form.changed_data):
+                # Published before: its first date again; never published: dated when it goes out.
+                article.publish_date = article.first_published if article.was_public else now
             article.draft = False
         elif form.action == SCHEDULE:
             article.draft = False  # the form checked the date is in the future
@@ -390,7 +390,7 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         # Dated now unless published before (then its first date stays, as on the change form).
         self._apply(
             request, queryset, "Published", draft=False,
-            publish_date=lambda a: min(a.publish_date, now) if a.was_public else now,
+            publish_date=lambda a: (a.publish_date if a.publish_date <= now else a.first_published) if a.was_public else now,
         )
 
     @admin.action(description="Schedule for a date…", permissions=["publish"])

@@ -380,7 +380,14 @@
     var config = $("#masthead-editor");
     var url = config && config.getAttribute("data-autosave-url");
     var status = form.querySelectorAll(".autosave-status");
-    var initial = snapshot(form), kept = keptText(form), submitting = false;
+    // The admin's own widgets (tags, dates) rearrange the form as the page loads: compare with
+    // the form as it stands once loaded, and only after the editor has touched it.
+    var initial = null, kept = keptText(form), submitting = false, touched = false;
+    function settle() { initial = snapshot(form); kept = keptText(form); }
+    if (document.readyState === "complete") { window.setTimeout(settle, 0); }
+    else { window.addEventListener("load", function () { window.setTimeout(settle, 0); }); }
+    form.addEventListener("input", function () { touched = true; });
+    form.addEventListener("change", function () { touched = true; });
     function say(text) { status.forEach(function (el) { el.textContent = text; }); }
 
     if (url && form.elements.body && !form.elements.body.disabled) {
@@ -426,7 +433,7 @@
 
     form.addEventListener("submit", function () { submitting = true; });
     window.addEventListener("beforeunload", function (event) {
-      if (submitting || snapshot(form) === initial) { return; }
+      if (submitting || !touched || initial === null || snapshot(form) === initial) { return; }
       event.preventDefault();
       event.returnValue = "";  // the browser asks whether to leave
     });

@@ -4,6 +4,7 @@ Roles (articles/roles.py) are enforced here on the server: querysets, has_*_perm
 read-only fields and action permissions, so a forged request gets no further than a button.
 """
 
+import datetime as dt
 import difflib
 import re
 
@@ -302,7 +303,8 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         """The state the pressed button asks for; `_save` and `_continue` leave it as it is."""
         now = timezone.now()
         if form.action == PUBLISH:
-            if article.publish_date > now or not (article.was_public or "publish_date" in form.changed_data):
+            typed = abs(article.publish_date - form.stored_publish_date) >= dt.timedelta(minutes=1)
+            if article.publish_date > now or not (article.was_public or typed):
                 # Published before: its first date again; never published: dated when it goes out.
                 article.publish_date = article.first_published if article.was_public else now
             article.draft = False
@@ -472,10 +474,13 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
     @admin.display(description="Preview")
     def share_preview(self, article):
+        snippet = quality.search_snippet(article, settings.SITE_URL)
+        if not article.slug:
+            snippet["url"] = snippet["url"].replace("/articles//", "/articles/…/")
         return render_to_string(
             "admin/articles/article/_share_preview.html",
             {
-                "snippet": quality.search_snippet(article, settings.SITE_URL),
+                "snippet": snippet,
                 "article": article,
                 "image": article.hero_src if article.pk else "",
                 "site_name": current_publication().site_name,

@@ -165,6 +165,8 @@ class ArticleAdminForm(forms.ModelForm):
                 # A draft's stored date is only when it was started: not a date to keep.
                 if not self.instance.pk or self.instance.publish_date <= timezone.now():
                     self.initial["publish_date"] = None
+        # What a draft was stored with: "Publish now" keeps a date only when the editor typed another.
+        self.stored_publish_date = self.instance.publish_date
         self.held_hero_name = ""
         if self.is_bound:
             self.held_hero_name = self._held_hero(self.data.get(self.add_prefix("held_hero_image"), ""))

@@ -254,10 +254,11 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         # The draft flag is no field: the publishing buttons (submit_line.html) change the state.
-        main = ["title", "subtitle", "slug", "author", "description", "body", "loaded_version"]
+        # loaded_version and held_hero_image are hidden inputs, rendered at the form's top (change_form.html).
+        main = ["title", "subtitle", "slug", "author", "description", "body"]
         fieldsets = [
             (None, {"fields": main}),
-            ("Hero image", {"fields": ["hero_image", "hero_image_alt", "hero_image_url", "held_hero_image"]}),
+            ("Hero image", {"fields": ["hero_image", "hero_image_alt", "hero_image_url"]}),
             ("Publishing", {"fields": ["publish_date", "tags", "cta"]}),
             ("In search results and when shared", {"fields": ["share_preview"], "classes": ["share"]}),
             ("Reading time and dates", {"fields": ["read_time_override", "read_time", "created_date", "updated"]}),

@@ -123,3 +123,28 @@ def test_a_deleted_article_is_recovered_and_one_whose_address_was_taken_says_by_
     squatter.save()
     response = client.get(f"/admin/articles/article/recover/{version_id}/")
     assert response.status_code == 200 and "Deleted piece, edited" in response.content.decode()
+
+
+import random  # noqa: E402
+
+from articles.admin import word_diff  # noqa: E402
+
+
+def test_a_word_diff_holds_both_texts_whole():
+    """Many random pairs of short texts (no run long enough to be shortened)."""
+    pick = random.Random(13)
+    alphabet = list("ab c\n.,éß<>&")
+    for _ in range(2000):
+        old = "".join(pick.choice(alphabet) for _ in range(pick.randrange(20)))
+        new = "".join(pick.choice(alphabet) for _ in range(pick.randrange(20)))
+        pieces = word_diff(old, new)
+        assert "".join(p["text"] for p in pieces if p["kind"] in ("same", "removed")) == old
+        assert "".join(p["text"] for p in pieces if p["kind"] in ("same", "added")) == new
+
+
+def test_a_one_word_edit_in_a_long_paragraph_shows_that_word():
+    words = " ".join(f"word{n}" for n in range(200))
+    pieces = word_diff(words, words.replace("word100", "changed"))
+    assert [p["text"] for p in pieces if p["kind"] == "removed"] == ["word100"]
+    assert [p["text"] for p in pieces if p["kind"] == "added"] == ["changed"]
+    assert sum(len(p["text"]) for p in pieces) < 400  # the unchanged words around it are shortened

@@ -225,7 +225,14 @@
     var heroFile = $("#id_hero_image", form), heroUrl = $("#id_hero_image_url", form);
     var heroClear = $("#hero_image-clear_id", form);
     var hero = $(".social-card-hero", box), generated = $(".social-card-generated", box);
-    var initialHero = hero.getAttribute("src") || "";
+    var initialHero = hero ? hero.getAttribute("src") : "";
+    if (!hero) {  // no image yet: made here, so the page never holds an <img> without a source
+      hero = document.createElement("img");
+      hero.className = "social-card-hero";
+      hero.alt = "";
+      hero.hidden = true;
+      generated.parentNode.insertBefore(hero, generated);
+    }
     var chosen = "";
     function field(name) { var el = $("#id_" + name, form); return el ? el.value : ""; }
     function update() {
@@ -245,6 +252,7 @@
       hero.hidden = !image;
       generated.hidden = !!image;
       if (image && hero.getAttribute("src") !== image) { hero.setAttribute("src", image); }
+      if (!image) { hero.removeAttribute("src"); }
     }
     form.addEventListener("input", update);
     form.addEventListener("change", function (event) {

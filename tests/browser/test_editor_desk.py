@@ -260,3 +260,32 @@ def test_an_imported_article_without_alt_text_saves_with_a_warning(editor_page, 
     assert "The hero image has no alt text" in page.text_content(".messagelist")
     assert "Hero image alt text: missing" in page.text_content(".quality-checks")
     assert Article.objects.get(pk=article.pk).subtitle == "A subtitle, corrected"
+
+
+def test_ctrl_s_saves_the_content_and_keeps_the_state(editor_page, live_server):
+    page = editor_page
+    article = make_article("Saved By Keyboard", draft=True)
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    page.click("#id_subtitle")
+    page.keyboard.type("Typed, then Ctrl+S")
+    with page.expect_navigation():
+        page.keyboard.press("Control+s")
+    page.wait_for_url("**/change/")
+    assert "was changed successfully" in page.text_content(".messagelist")
+    article.refresh_from_db()
+    assert article.subtitle == "Typed, then Ctrl+S" and article.draft
+
+
+def test_the_image_button_uploads_and_asks_for_alt_text(editor_page, live_server, tmp_path, media_root):
+    from tests.factories import image_bytes
+
+    page = editor_page
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(image_bytes("PNG", size=(40, 30)))
+    with page.expect_file_chooser() as chooser:
+        page.click(".markdown-toolbar .toolbar-image")
+    chooser.value.set_files(str(photo))
+    page.fill("#alt-text-input", "A tiny orange photo")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#id_body').value.includes('![A tiny orange photo](/media/body/')")

@@ -4,7 +4,9 @@ Roles (articles/roles.py) are enforced here on the server: querysets, has_*_perm
 read-only fields and action permissions, so a forged request gets no further than a button.
 """
 
+import datetime as dt
 import difflib
+import re
 
 import reversion
 from django.conf import settings
@@ -14,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -22,17 +24,24 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
+from django.views.decorators.http import require_POST
 from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import preview, quality
-from .forms import ArticleAdminForm, PublicationSettingsForm, ScheduleForm
-from .models import Article, Author, PublicationSettings, Tag
+from .forms import PUBLISH, REVIEW, SCHEDULE, UNPUBLISH, ArticleAdminForm, PublicationSettingsForm, ScheduleForm
+from .forms import publishing_action
+from .models import Article, Autosave, Author, PublicationSettings, Redirect, Tag, current_publication
+from .redirects import record_slug_change
 from .roles import author_for, can_publish, owns
 
 # Derived fields are rebuilt on save; the lock counter means nothing in the past.
-reversion.register(Article, exclude=["version", "body_html", "read_time", "hero_width", "hero_height"])
+reversion.register(
+    Article,
+    exclude=["version", "body_html", "read_time", "hero_width", "hero_height", "first_published", "review_requested"],
+)
 reversion.register(PublicationSettings)
 
 # What a revision shows and restores, in form order; publishing fields only for publishers.
@@ -41,10 +50,37 @@ CONTENT_FIELDS = [
     "hero_image_alt", "cta", "read_time_override", "tags",
 ]
 PUBLISHING_FIELDS = ["author", "draft", "publish_date"]
+# What the change form keeps in an autosave (text fields; files wait for a real save).
+AUTOSAVED_FIELDS = [
+    "title", "subtitle", "slug", "description", "body", "hero_image_alt", "hero_image_url", "cta",
+    "read_time_override",
+]
 
 
 def local(moment) -> str:
     return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def status_line(article) -> str:
+    """Where the article stands, in the site's time zone, as the change form says it."""
+    if article.pk is None:
+        return "Draft, not saved yet"
+    moment = timezone.localtime(article.publish_date)
+    if article.draft:
+        text = "Draft"
+        if article.was_public:
+            text += f", unpublished (first published {date_format(timezone.localtime(article.first_published), 'j M Y, H:i')})"
+        if article.review_requested:
+            text += f", submitted for review {date_format(timezone.localtime(article.review_requested), 'j M Y, H:i')}"
+        return text
+    if article.status == Article.SCHEDULED:
+        zone = timezone.get_current_timezone_name()
+        until = timeuntil(article.publish_date, depth=1).replace("\xa0", " ")
+        return f"Scheduled for {date_format(moment, 'D j M Y, H:i')} {zone} (in {until})"
+    return f"Published {date_format(moment, 'j M Y, H:i')}"
+
+
+PENDING = "pending"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -52,11 +88,15 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [(Article.DRAFT, "Draft"), (Article.SCHEDULED, "Scheduled"), (Article.PUBLISHED, "Published")]
+        return [
+            (Article.DRAFT, "Draft"), (PENDING, "Pending review"), (Article.SCHEDULED, "Scheduled"),
+            (Article.PUBLISHED, "Published"),
+        ]
 
     def queryset(self, request, queryset):
         return {
             Article.DRAFT: queryset.drafts,
+            PENDING: lambda: queryset.drafts().filter(review_requested__isnull=False),
             Article.SCHEDULED: queryset.scheduled,
             Article.PUBLISHED: queryset.published,
         }.get(self.value(), queryset.all)()
@@ -92,18 +132,57 @@ def snapshot_of_article(article) -> dict:
     return {name: _field_text(name, values[name]) for name in CONTENT_FIELDS + PUBLISHING_FIELDS}
 
 
-def field_diffs(old: dict, new: dict) -> list[dict]:
-    """Changed fields, each with its unified diff lines classified for display (escaped by the template)."""
+TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+CONTEXT_WORDS = 12
+
+
+def word_diff(old: str, new: str) -> list[dict]:
+    """The pieces of a text change, word by word: unchanged runs shortened to their edges, so a
+    one-word edit in a long paragraph shows as that word (escaped by the template)."""
+    before, after = TOKENS.findall(old), TOKENS.findall(new)
+    opcodes = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+    # Changes separated only by spaces read as one change: "An unfortunate rewrite" → "The good version".
+    merged = []
+    for op in opcodes:
+        tag, i1, i2, j1, j2 = op
+        if merged and tag != "equal" and merged[-1][0] != "equal":
+            merged[-1] = ("replace", merged[-1][1], i2, merged[-1][3], j2)
+            continue
+        if merged and tag != "equal" and len(merged) >= 2 and merged[-2][0] != "equal" and merged[-1][0] == "equal" \
+                and not "".join(before[merged[-1][1]:merged[-1][2]]).strip():
+            merged.pop()
+            merged[-1] = ("replace", merged[-1][1], i2, merged[-1][3], j2)
+            continue
+        merged.append(op)
+    pieces = []
+    for tag, i1, i2, j1, j2 in merged:
+        if tag == "equal":
+            same = before[i1:i2]
+            if len(same) > 2 * CONTEXT_WORDS + 1:
+                head = same[:CONTEXT_WORDS] if pieces else []
+                tail = same[-CONTEXT_WORDS:] if i2 < len(before) or j2 < len(after) else []
+                if head:
+                    pieces.append({"kind": "same", "text": "".join(head)})
+                pieces.append({"kind": "hunk", "text": " … "})
+                if tail:
+                    pieces.append({"kind": "same", "text": "".join(tail)})
+            else:
+                pieces.append({"kind": "same", "text": "".join(same)})
+            continue
+        if i2 > i1:
+            pieces.append({"kind": "removed", "text": "".join(before[i1:i2])})
+        if j2 > j1:
+            pieces.append({"kind": "added", "text": "".join(after[j1:j2])})
+    return pieces
+
+
+def field_diffs(old: dict, new: dict, fields=None) -> list[dict]:
+    """Changed fields, each with its word-by-word diff for display."""
     changes = []
-    for name in CONTENT_FIELDS + PUBLISHING_FIELDS:
+    for name in fields or CONTENT_FIELDS + PUBLISHING_FIELDS:
         if old[name] == new[name]:
             continue
-        lines = difflib.unified_diff(old[name].splitlines(), new[name].splitlines(), lineterm="", n=2)
-        rows = []
-        for line in list(lines)[2:]:  # skip the ---/+++ header
-            kind = {"+": "added", "-": "removed", "@": "hunk"}.get(line[:1], "same")
-            rows.append({"kind": kind, "text": line[1:] if kind != "hunk" else "…"})
-        changes.append({"field": Article._meta.get_field(name).verbose_name, "rows": rows})
+        changes.append({"field": Article._meta.get_field(name).verbose_name, "pieces": word_diff(old[name], new[name])})
     return changes
 
 
@@ -119,7 +198,7 @@ class HttpsByDefault:
 @admin.register(Article)
 class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "author", "status_label", "publish_date"]
+    list_display = ["title", "status_label", "author", "publish_date"]
     list_filter = [StatusFilter, "author", "tags"]
     list_select_related = ["author"]
     search_fields = ["title", "subtitle", "body"]
@@ -128,6 +207,7 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     autocomplete_fields = ["author"]
     filter_horizontal = ["tags"]
     actions = ["publish_now", "schedule", "revert_to_draft"]
+    save_on_top = True  # the status line and the publishing buttons above the form too
     change_list_template = "admin/articles/article/change_list.html"
     object_history_template = "admin/articles/article/object_history.html"
     change_form_template = "admin/articles/article/change_form.html"
@@ -162,7 +242,9 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         return can_publish(request.user)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["status_label", "read_time", "created_date", "updated", "quality_panel", "preview_links"]
+        fields = [
+            "status_label", "read_time", "created_date", "updated", "quality_panel", "preview_links", "share_preview",
+        ]
         if not can_publish(request.user):
             fields += PUBLISHING_FIELDS  # not in the form at all: a forged value is ignored
         return fields
@@ -171,23 +253,39 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         return self.prepopulated_fields if self.has_change_permission(request, obj) or obj is None else {}
 
     def get_fieldsets(self, request, obj=None):
+        # The draft flag is no field: the publishing buttons (submit_line.html) change the state.
+        # loaded_version and held_hero_image are hidden inputs, rendered at the form's top (change_form.html).
+        main = ["title", "subtitle", "slug", "author", "description", "body"]
         fieldsets = [
-            (None, {"fields": ["title", "subtitle", "slug", "author", "description", "body", "loaded_version"]}),
+            (None, {"fields": main}),
             ("Hero image", {"fields": ["hero_image", "hero_image_alt", "hero_image_url"]}),
-            ("Publishing", {"fields": ["draft", "publish_date", "tags", "cta"]}),
+            ("Publishing", {"fields": ["publish_date", "tags", "cta"]}),
+            ("In search results and when shared", {"fields": ["share_preview"], "classes": ["share"]}),
             ("Reading time and dates", {"fields": ["read_time_override", "read_time", "created_date", "updated"]}),
         ]
         if obj is not None:
-            fieldsets[2][1]["fields"].insert(0, "status_label")
             fieldsets.insert(1, ("Preview", {"fields": ["preview_links"]}))
             fieldsets.insert(-1, ("Quality checks", {"fields": ["quality_panel"], "classes": ["quality"]}))
         return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        action = publishing_action(request.POST, can_publish(request.user)) if request.method == "POST" else None
+        return type(form.__name__, (form,), {"action": action})
+
+    def view_on_site(self, article):
+        """The live page once public; before that the preview, which only staff can open."""
+        if article.is_public:
+            return article.get_absolute_url()
+        return reverse("admin:articles_article_preview", args=[article.pk])
 
     # ---- saving ------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
         if not change and not can_publish(request.user):
             obj.author, obj.draft = author_for(request.user), True
+        self._apply_action(form, obj)
+        before = Article.objects.filter(pk=obj.pk).values("slug", "first_published").first() if change else None
         if change:
             loaded = form.cleaned_data["loaded_version"]
             # The form checked the version under a row lock; this makes the claim atomic regardless.
@@ -196,6 +294,66 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
                 raise transaction.TransactionManagementError("The article changed while saving; nothing was saved.")
             obj.version = loaded + 1
         super().save_model(request, obj, form, change)
+        if before and before["slug"] != obj.slug and Article(first_published=before["first_published"]).was_public:
+            record_slug_change(obj, before["slug"])
+        # The work is saved: the private copy of it is no longer needed.
+        Autosave.objects.filter(user=request.user, article=obj if change else None).delete()
+
+    @staticmethod
+    def _apply_action(form, article):
+        """The state the pressed button asks for; `_save` and `_continue` leave it as it is."""
+        now = timezone.now()
+        if form.action == PUBLISH:
+            typed = abs(article.publish_date - form.stored_publish_date) >= dt.timedelta(minutes=1)
+            if article.publish_date > now or not (article.was_public or typed):
+                # Published before: its first date again; never published: dated when it goes out.
+                article.publish_date = article.first_published if article.was_public else now
+            article.draft = False
+        elif form.action == SCHEDULE:
+            article.draft = False  # the form checked the date is in the future
+        elif form.action == UNPUBLISH:
+            article.draft = True
+        elif form.action == REVIEW and article.draft:
+            article.review_requested = now
+
+    ACTION_DONE = {
+        PUBLISH: "Published “{}”: it is live now.",
+        SCHEDULE: "Scheduled “{}”.",
+        UNPUBLISH: "Unpublished “{}”: readers no longer see it.",
+        REVIEW: "Submitted “{}” for review: editors see it under “Pending review”.",
+    }
+
+    def _advise(self, request, obj):
+        """Warnings an editor can act on after a save (never reasons to refuse it)."""
+        if (obj.hero_image or obj.hero_image_url) and not obj.hero_image_alt.strip():
+            self.message_user(
+                request, "The hero image has no alt text: describe it for readers who cannot see it.", messages.WARNING
+            )
+        if obj.draft and obj.publish_date > timezone.now() and can_publish(request.user):
+            self.message_user(
+                request,
+                f"Saved as a draft, not scheduled: press “Schedule” to publish it on {local(obj.publish_date)}.",
+                messages.WARNING,
+            )
+
+    def _after_action(self, request, obj):
+        action = publishing_action(request.POST, can_publish(request.user))
+        if action is None:
+            return None
+        text = self.ACTION_DONE[action].format(obj)
+        if action == SCHEDULE:
+            text += f" {status_line(obj)}."
+        self.message_user(request, text, messages.SUCCESS)
+        url = reverse("admin:articles_article_change", args=[obj.pk])
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._advise(request, obj)
+        return self._after_action(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._advise(request, obj)
+        return self._after_action(request, obj) or super().response_change(request, obj)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -209,6 +367,8 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
     @admin.display(description="status", ordering="publish_date")
     def status_label(self, article):
+        if article.draft and article.review_requested:
+            return "draft, pending review"
         if article.status == Article.SCHEDULED:
             return f"scheduled for {local(article.publish_date)}"
         return article.status
@@ -230,7 +390,11 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
         now = timezone.now()
-        self._apply(request, queryset, "Published", draft=False, publish_date=lambda a: min(a.publish_date, now))
+        # Dated now unless published before (then its first date stays, as on the change form).
+        self._apply(
+            request, queryset, "Published", draft=False,
+            publish_date=lambda a: (a.publish_date if a.publish_date <= now else a.first_published) if a.was_public else now,
+        )
 
     @admin.action(description="Schedule for a date…", permissions=["publish"])
     def schedule(self, request, queryset):
@@ -261,7 +425,70 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         # Read-only panels get only the article: hand preview_links the request's full address.
         if obj is not None:
             obj.absolute_share_url = preview.absolute_share_url(obj, request)
+        context.update(
+            status_line=status_line(obj or Article()),
+            publishing_buttons=self.publishing_buttons(request, obj),
+            autosave=self._autosave_offer(request, obj),
+            autosave_url=self._autosave_url(obj),
+            site_url=settings.SITE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/"),
+        )
+        form = context.get("adminform") and context["adminform"].form
+        if form is not None and getattr(form, "held_hero_name", ""):
+            self.message_user(
+                request,
+                "Your new hero image is kept: it is saved with the article when the save goes through.",
+                messages.INFO,
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def publishing_buttons(self, request, obj) -> list[dict]:
+        """The submit buttons that fit where the article stands (the first is what Enter presses)."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return []
+
+        def button(name, label, default=False, title=""):
+            return {"name": name, "label": label, "default": default, "title": title}
+
+        save_title = "Saves the text; the article stays as it is (Ctrl+S)"
+        if not can_publish(request.user):
+            buttons = [button("_continue", "Save draft", True, save_title)]
+            if obj is None or not obj.review_requested:
+                buttons.append(button(REVIEW, "Submit for review", title="Asks an editor to publish it"))
+            return buttons
+        if obj is None or obj.draft:
+            return [
+                button("_continue", "Save draft", True, save_title),
+                button(PUBLISH, "Publish now"),
+                button(SCHEDULE, "Schedule", title="Publishes it at the date and time under “Publishing”"),
+            ]
+        if obj.status == Article.SCHEDULED:
+            return [
+                button("_continue", "Update", True, save_title),
+                button(PUBLISH, "Publish now"),
+                button(SCHEDULE, "Reschedule", title="Publishes it at the date and time under “Publishing”"),
+                button(UNPUBLISH, "Unpublish", title="Back to draft: it will not go out"),
+            ]
+        return [
+            button("_continue", "Update", True, save_title),
+            button(UNPUBLISH, "Unpublish", title="Back to draft: readers no longer see it"),
+        ]
+
+    @admin.display(description="Preview")
+    def share_preview(self, article):
+        snippet = quality.search_snippet(article, settings.SITE_URL)
+        if not article.slug:
+            snippet["url"] = snippet["url"].replace("/articles//", "/articles/…/")
+        return render_to_string(
+            "admin/articles/article/_share_preview.html",
+            {
+                "snippet": snippet,
+                "article": article,
+                "image": article.hero_src if article.pk else "",
+                "site_name": current_publication().site_name,
+                "title_range": quality.TITLE_RANGE,
+                "description_range": quality.DESCRIPTION_RANGE,
+            },
+        )
 
     @admin.display(description="Preview")
     def preview_links(self, article):
@@ -307,6 +534,8 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
             path("upcoming/", view(self.upcoming_view), name="articles_article_upcoming"),
             path("<path:object_id>/preview/", view(self.preview_view), name="articles_article_preview"),
             path("<path:object_id>/history/compare/", view(self.compare_view), name="articles_article_compare"),
+            path("autosave/", view(self.autosave_view), name="articles_article_autosave_new"),
+            path("<path:object_id>/autosave/", view(self.autosave_view), name="articles_article_autosave"),
         ] + super().get_urls()
 
     def _article(self, request, object_id):
@@ -314,6 +543,60 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         if not self.has_view_permission(request, article):
             raise PermissionDenied
         return article
+
+    # ---- autosave -----------------------------------------------------------------------
+
+    def _autosave_url(self, obj):
+        if obj is None:
+            return reverse("admin:articles_article_autosave_new")
+        return reverse("admin:articles_article_autosave", args=[obj.pk])
+
+    def autosave_view(self, request, object_id=None):
+        """POST the form's text fields: kept as this editor's private copy (nothing public changes).
+        POST with `discard`: forget it."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the form's fields."}, status=405)
+        article = None
+        if object_id is not None:
+            article = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
+            if not self.has_change_permission(request, article):
+                raise PermissionDenied
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        mine = Autosave.objects.filter(user=request.user, article=article)
+        if "discard" in request.POST:
+            mine.delete()
+            return JsonResponse({"discarded": True})
+        fields = {name: request.POST.get(name, "")[:200_000] for name in AUTOSAVED_FIELDS if name in request.POST}
+        if not fields:
+            return JsonResponse({"error": "Nothing to keep."}, status=400)
+        version = request.POST.get("loaded_version", "")
+        with transaction.atomic():
+            kept = mine.select_for_update().first() or Autosave(user=request.user, article=article)
+            kept.fields = fields
+            kept.base_version = int(version) if version.isdigit() else None
+            kept.save()
+        return JsonResponse({"saved": date_format(timezone.localtime(kept.saved), "H:i:s")})
+
+    def _autosave_offer(self, request, obj):
+        """The editor's unsaved copy, when it holds something the article does not."""
+        if request.method == "POST" or (obj is not None and not self.has_change_permission(request, obj)):
+            return None
+        kept = Autosave.objects.filter(user=request.user, article=obj).first()
+        if kept is None:
+            return None
+        current = {name: "" for name in AUTOSAVED_FIELDS}
+        if obj is not None:
+            current = {name: "" if getattr(obj, name) is None else str(getattr(obj, name)) for name in AUTOSAVED_FIELDS}
+        differs = any(value.replace("\r\n", "\n") != current.get(name, "") for name, value in kept.fields.items())
+        if not differs:
+            kept.delete()
+            return None
+        return {
+            "saved": local(kept.saved),
+            "fields": kept.fields,
+            "stale": obj is not None and kept.base_version not in (None, obj.version),
+        }
 
     def upcoming_view(self, request):
         if not self.has_view_permission(request):
@@ -387,8 +670,9 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
             "original": article,
             "old": version,
             "restore": True,
+            "status_line": status_line(article),
             "can_restore": self.has_change_permission(request, article),
-            "changes": field_diffs(snapshot_of_article(article), snapshot_of_version(version)),
+            "changes": field_diffs(snapshot_of_article(article), snapshot_of_version(version), CONTENT_FIELDS),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
@@ -419,25 +703,42 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         return super().recover_view(request, version_id, extra_context)
 
     def _restore(self, request, article, version):
+        """Text, images and tags come back; whether and when it is public stays as it is now."""
         data = version.field_dict
-        fields = CONTENT_FIELDS + (PUBLISHING_FIELDS if can_publish(request.user) else [])
         with transaction.atomic(), reversion.create_revision():
             article = Article.objects.select_for_update().get(pk=article.pk)
-            for name in fields:
+            old_slug = article.slug
+            for name in CONTENT_FIELDS:
                 if name == "tags":
                     continue
                 attname = Article._meta.get_field(name).attname
                 if attname in data:
                     setattr(article, attname, data[attname])
-            if not Author.objects.filter(pk=article.author_id).exists():
-                article.author_id = Article.objects.values_list("author_id", flat=True).get(pk=article.pk)
             article.version += 1
             article.save()
+            if article.was_public:
+                record_slug_change(article, old_slug)
             if "tags" in data:
                 article.tags.set(Tag.objects.filter(pk__in=data["tags"]))
             reversion.set_user(request.user)
             reversion.set_comment(f"Restored the version of {local(version.revision.date_created)}")
         self.log_change(request, article, f"Restored the version of {local(version.revision.date_created)}")
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Old addresses that answer 301: made by slug changes and imports, or added by hand."""
+
+    list_display = ["old_path", "article", "leads_to", "created"]
+    search_fields = ["old_path", "article__title", "article__slug"]
+    autocomplete_fields = ["article"]
+    list_select_related = ["article"]
+
+    @admin.display(description="leads to")
+    def leads_to(self, redirect):
+        article = redirect.article
+        note = "" if article.is_public else " (not public: answers 404 until it is)"
+        return f"{article.get_absolute_url()}{note}"
 
 
 @admin.register(Author)

@@ -1,11 +1,15 @@
-"""The admin's article form: local-time scheduling, one image validation, optimistic locking."""
+"""The admin's article form: explicit publishing actions, local-time scheduling, one image
+validation, optimistic locking, and an uploaded hero image held across a refused save."""
 
 import datetime as dt
 
 from django import forms
 from django.contrib.admin import widgets
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
@@ -104,9 +108,27 @@ class BodyField(MarkdownxFormField):
             raise forms.ValidationError(error, code="too_long")
 
 
+# The change form's submit buttons. `_save` and `_continue` (and Ctrl+S) save the content and
+# leave the publication state as it is; these change it.
+PUBLISH, SCHEDULE, UNPUBLISH, REVIEW = "_publish", "_schedule", "_unpublish", "_review"
+ACTIONS = (PUBLISH, SCHEDULE, UNPUBLISH, REVIEW)
+HELD_HERO_SALT = "masthead.held-hero"
+
+
+def publishing_action(data, can_publish: bool) -> str | None:
+    """Which state-changing button was pressed; a contributor's only one is Submit for review."""
+    allowed = ACTIONS if can_publish else (REVIEW,)
+    return next((name for name in allowed if name in data), None)
+
+
 class ArticleAdminForm(forms.ModelForm):
     # The version this form was loaded with; a save from an older version is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A hero image uploaded with a save that was refused (out of date, a field to correct): kept
+    # in storage under its content-derived name, signed so a forged value names nothing else.
+    held_hero_image = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Set by the admin (ArticleAdmin.get_form) from the button pressed.
+    action = None
 
     class Meta:
         model = Article
@@ -133,22 +155,101 @@ class ArticleAdminForm(forms.ModelForm):
             minutes.min_value, minutes.max_value = 1, MAX_MINUTES
             minutes.validators += [MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
             minutes.widget.attrs.update(min=1, max=MAX_MINUTES)
-        if "publish_date" in self.fields:
-            self.fields["publish_date"].help_text = (
-                f"In the site's time zone, {timezone.get_current_timezone_name()}. "
-                "A future date schedules the article; it goes public at that moment."
+        if "slug" in self.fields:  # the admin shows help text as HTML: no <slug> placeholder
+            self.fields["slug"].help_text = (
+                "The article's address: /articles/your-slug/. Changed after publishing, the old "
+                "address keeps leading here (a permanent redirect)."
             )
+        if "publish_date" in self.fields:
+            field = self.fields["publish_date"]
+            field.required = False
+            field.help_text = (
+                f"In the site's time zone, {timezone.get_current_timezone_name()}. Set it, then press "
+                "“Schedule”. “Publish now” dates an article never published with the moment it goes out."
+            )
+            if self.instance.draft and not self.instance.was_public and not self.is_bound:
+                # A draft's stored date is only when it was started: not a date to keep.
+                if not self.instance.pk or self.instance.publish_date <= timezone.now():
+                    self.initial["publish_date"] = None
+        # What a draft was stored with: "Publish now" keeps a date only when the editor typed another.
+        self.stored_publish_date = self.instance.publish_date
+        self.held_hero_name = ""
+        if self.is_bound:
+            self.held_hero_name = self._held_hero(self.data.get(self.add_prefix("held_hero_image"), ""))
+
+    @staticmethod
+    def _held_hero(token: str) -> str:
+        try:
+            name = signing.Signer(salt=HELD_HERO_SALT).unsign(token) if token else ""
+        except signing.BadSignature:
+            return ""
+        return name if name and default_storage.exists(name) else ""
 
     def clean_hero_image_alt(self):
         return self.cleaned_data.get("hero_image_alt", "").strip()
 
+    def clean_hero_image(self):
+        value = self.cleaned_data.get("hero_image")
+        if self.held_hero_name and not isinstance(value, ContentFile) and value is not False:
+            return self.held_hero_name  # no new file chosen: the one held from the refused save
+        return value
+
     def clean(self):
         cleaned = super().clean()
-        has_hero = cleaned.get("hero_image") or cleaned.get("hero_image_url")
-        if "hero_image_alt" in self.fields and has_hero and not cleaned.get("hero_image_alt"):
-            self.add_error("hero_image_alt", "Describe the hero image for readers who cannot see it.")
+        # A missing alt text is a warning in the quality panel, never a refusal (see articles/quality.py).
+        self._check_publishing(cleaned)
         self._check_version()
         return cleaned
+
+    def _check_publishing(self, cleaned):
+        if "publish_date" not in self.fields or "publish_date" in self.errors:
+            return
+        when, now = cleaned.get("publish_date"), timezone.now()
+        zone = timezone.get_current_timezone_name()
+        if self.action == SCHEDULE:
+            if when is None or when <= now:
+                self.add_error(
+                    "publish_date",
+                    f"To schedule, set a date and time in the future (in {zone}); "
+                    "to publish at once, press “Publish now”.",
+                )
+            return
+        if when is None:
+            cleaned["publish_date"] = self.instance.publish_date  # left empty: the stored one stays
+            return
+        if self.action or self.instance.draft or not self.instance.pk or when == self.instance.publish_date:
+            return
+        # A plain save never moves a public article offline, nor a scheduled one out, by its date.
+        if self.instance.is_public and when > now:
+            self.add_error(
+                "publish_date",
+                "This date is in the future: saving it would take the live article offline until then. "
+                "Press “Schedule” to do that, or choose a past date.",
+            )
+        elif not self.instance.is_public and when <= now:
+            self.add_error(
+                "publish_date",
+                "This date has passed: saving it would publish the scheduled article at once. "
+                "Press “Publish now” to do that, or choose a future date.",
+            )
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            self._hold_hero()
+
+    def _hold_hero(self):
+        """Keep a valid new hero image through a refused save: store it, carry its name along."""
+        upload = self.cleaned_data.get("hero_image") if hasattr(self, "cleaned_data") else None
+        if isinstance(upload, ContentFile) and upload.name:
+            name = default_storage.save(f"heroes/{upload.name}", upload) if not default_storage.exists(
+                f"heroes/{upload.name}") else f"heroes/{upload.name}"
+            self.held_hero_name = name
+        if self.held_hero_name:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("held_hero_image")] = signing.Signer(salt=HELD_HERO_SALT).sign(
+                self.held_hero_name
+            )
 
     def _check_version(self):
         """Refuse a save based on an older version; the user's text stays on the form."""

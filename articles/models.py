@@ -195,6 +195,11 @@ class Article(models.Model):
     created_date = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
     draft = models.BooleanField(default=True, help_text="Drafts are never public, whatever their date.")
+    # The moment it first went (or goes, when scheduled) public; None while it never was: "Publish
+    # now" dates such an article now, and its slug changes leave no redirect.
+    first_published = models.DateTimeField(null=True, blank=True, editable=False)
+    # A contributor asked an editor to look at this draft; cleared when it is published.
+    review_requested = models.DateTimeField(null=True, blank=True, editable=False)
     # Optimistic locking: a save based on an older version is refused instead of overwriting.
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -248,6 +253,10 @@ class Article(models.Model):
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)
+        if not self.draft and (self.first_published is None or self.first_published > timezone.now()):
+            self.first_published = self.publish_date  # not yet public: its (scheduled) moment
+        if not self.draft:
+            self.review_requested = None
         self.make_hero_renditions()
 
     def make_hero_renditions(self):
@@ -276,6 +285,11 @@ class Article(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.PUBLISHED
+
+    @property
+    def was_public(self) -> bool:
+        """Readers have seen it (it may be a draft again now)."""
+        return self.first_published is not None and self.first_published <= timezone.now()
 
     @property
     def hero_src(self) -> str:
@@ -324,6 +338,29 @@ class Redirect(models.Model):
 
     def __str__(self):
         return self.old_path
+
+
+class Autosave(models.Model):
+    """The editor's unsaved work on one article (or on a new one), kept every few seconds by the
+    change form: private to that editor, never public, offered back after a crash or a closed tab."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="autosaves")
+    article = models.ForeignKey("Article", null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves")
+    fields = models.JSONField(default=dict)
+    # The article version the form was loaded with: restoring it is an edit of that version.
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    saved = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="autosave_per_user_article"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(article__isnull=True), name="autosave_per_user_new_article"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.article or 'a new article'}"
 
 
 class ContentVersion(models.Model):

@@ -59,7 +59,7 @@ def checks(article, previous_slugs=()) -> list[Check]:
             Check(
                 False,
                 "Slug changed after publishing: " + ", ".join(f"/articles/{slug}/" for slug in previous_slugs),
-                "Links to the old address now answer 404; restore the slug unless the change is wanted.",
+                "The old address answers a permanent redirect to this one (Redirects in the admin lists them).",
             )
         )
     return result

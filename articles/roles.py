@@ -20,6 +20,7 @@ ROLE_PERMISSIONS = {
             "add_author", "change_author", "delete_author", "view_author",
             "add_tag", "change_tag", "delete_tag", "view_tag",
             "change_publicationsettings", "view_publicationsettings",
+            "add_redirect", "change_redirect", "delete_redirect", "view_redirect",
         ],
         "reversion": ["view_revision", "view_version"],
     },

@@ -46,9 +46,11 @@ def test_history_lists_revisions_and_compare_shows_a_readable_diff(client, edito
     assert f'value="{old}"' in history and "Compare selected versions" in history
 
     html = client.get(f"/admin/articles/article/{article.pk}/history/compare/", {"old": old, "new": new}).content.decode()
-    assert re.search(r'class="diff-added">.*Line three\.', html)
+    # Word by word: only what changed is marked, the unchanged words around it are plain text.
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)?\s*Line three\.<', html)
     assert "&lt;b&gt;revised&lt;/b&gt;" in html and "<b>revised</b>" not in html  # escaped
-    assert re.search(r'class="diff-removed">.*Diffable<', html) and re.search(r'class="diff-added">.*Diffable too<', html)
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)? too<', html)
+    assert not re.search(r'class="diff-(added|removed)">(<span[^>]*>[^<]*</span>)?[^<]*Line one', html)
 
 
 def test_restore_brings_back_a_version_as_a_new_revision(client, editor):
@@ -57,7 +59,9 @@ def test_restore_brings_back_a_version_as_a_new_revision(client, editor):
     good = Version.objects.get_for_object(article).first()
     save(client, article, body="An unfortunate rewrite.", title="Oops")
     preview = client.get(f"/admin/articles/article/{article.pk}/history/{good.pk}/").content.decode()
-    assert "Restore this version" in preview and "An unfortunate rewrite." in preview
+    assert "Restore this version" in preview
+    assert re.search(r'<del class="diff-removed">(<span[^>]*>[^<]*</span>)?An unfortunate rewrite<', preview)
+    assert re.search(r'<ins class="diff-added">(<span[^>]*>[^<]*</span>)?The good version<', preview)
 
     response = client.post(f"/admin/articles/article/{article.pk}/history/{good.pk}/")
     assert response.status_code == 302
@@ -76,7 +80,7 @@ def test_contributor_restore_does_not_publish(client):
     article = make_article("Once Public", author=contributor.author)
     save(editor_client, article, body="Public text.")
     published_version = Version.objects.get_for_object(article).first()
-    save(editor_client, article, draft="on", body="Back to draft text.")
+    save(editor_client, article, body="Back to draft text.", _unpublish="Unpublish")
     article.refresh_from_db()
     assert article.draft is True
     client.force_login(contributor)
@@ -119,3 +123,28 @@ def test_a_deleted_article_is_recovered_and_one_whose_address_was_taken_says_by_
     squatter.save()
     response = client.get(f"/admin/articles/article/recover/{version_id}/")
     assert response.status_code == 200 and "Deleted piece, edited" in response.content.decode()
+
+
+import random  # noqa: E402
+
+from articles.admin import word_diff  # noqa: E402
+
+
+def test_a_word_diff_holds_both_texts_whole():
+    """Many random pairs of short texts (no run long enough to be shortened)."""
+    pick = random.Random(13)
+    alphabet = list("ab c\n.,éß<>&")
+    for _ in range(2000):
+        old = "".join(pick.choice(alphabet) for _ in range(pick.randrange(20)))
+        new = "".join(pick.choice(alphabet) for _ in range(pick.randrange(20)))
+        pieces = word_diff(old, new)
+        assert "".join(p["text"] for p in pieces if p["kind"] in ("same", "removed")) == old
+        assert "".join(p["text"] for p in pieces if p["kind"] in ("same", "added")) == new
+
+
+def test_a_one_word_edit_in_a_long_paragraph_shows_that_word():
+    words = " ".join(f"word{n}" for n in range(200))
+    pieces = word_diff(words, words.replace("word100", "changed"))
+    assert [p["text"] for p in pieces if p["kind"] == "removed"] == ["word100"]
+    assert [p["text"] for p in pieces if p["kind"] == "added"] == ["changed"]
+    assert sum(len(p["text"]) for p in pieces) < 400  # the unchanged words around it are shortened

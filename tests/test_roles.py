@@ -117,7 +117,7 @@ def test_editor_edits_publishes_and_schedules_every_article(client):
     article = drafts[0]
     article.refresh_from_db()
     form = article_form_data(article, publish_date_0=later.strftime("%Y-%m-%d"), publish_date_1="09:00:00")
-    assert client.post(change_url(article), form).status_code == 302
+    assert client.post(change_url(article), {**form, "_schedule": "Reschedule"}).status_code == 302
     article.refresh_from_db()
     assert article.status == Article.SCHEDULED
 

@@ -7,6 +7,7 @@ from django.utils.html import _json_script_escapes, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from ..markdown import render_markdown
 from ..renditions import picture_html, responsive_image
 from ..share_images import share_image_url
 from ..views import archive_month_url
@@ -18,6 +19,12 @@ register = template.Library()
 def iso8601(moment) -> str:
     """A date and time as HTML's datetime attribute and Open Graph want it: no microseconds."""
     return localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+@register.filter
+def call_to_action_html(text) -> str:
+    """A call to action written in Markdown (links, emphasis), through the one renderer."""
+    return mark_safe(render_markdown(text or ""))
 
 
 @register.filter

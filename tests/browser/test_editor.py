@@ -55,21 +55,25 @@ def test_editor_writes_previews_uploads_and_schedules(page, live_server, tmp_pat
     page.wait_for_function("() => document.querySelector('#id_body').style.opacity === '1'")
     assert page.input_value("#id_body") == before
 
-    # A real image dropped into the editor is inserted as Markdown.
+    # A real image dropped into the editor is inserted as Markdown, with the alt text asked for.
     drop_file(page, "#id_body", "photo.png", image_bytes("PNG", size=(30, 20)), "image/png")
     page.wait_for_function("() => document.querySelector('#id_body').value.includes('](/media/body/')")
+    page.fill("#alt-text-input", "A small orange square")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#id_body').value.includes('![A small orange square](/media/body/')")
 
     hero = tmp_path / "hero.jpg"
     hero.write_bytes(image_bytes("JPEG", size=(120, 80)))
     page.set_input_files("#id_hero_image", str(hero))
     page.fill("#id_hero_image_alt", "An orange rectangle")
 
-    page.uncheck("#id_draft")
     moment = timezone.localtime() + timedelta(seconds=8)
     page.fill("#id_publish_date_0", moment.strftime("%Y-%m-%d"))
     page.fill("#id_publish_date_1", moment.strftime("%H:%M:%S"))
-    page.click("input[name=_save]")
-    page.wait_for_url(f"{live_server.url}/admin/articles/article/")
+    page.click("input[name=_schedule] >> nth=0")
+    page.wait_for_url("**/change/")
+    assert "Scheduled for" in page.text_content(".status-line")
+    page.goto(f"{live_server.url}/admin/articles/article/")
     assert "scheduled for" in page.text_content("#result_list")
 
     article = Article.objects.get(title="Scheduled From The Browser")
@@ -95,10 +99,11 @@ def test_contributor_cannot_publish_or_schedule(page, live_server):
     contributor = make_staff("Contributor", "casey")
     log_in(page, live_server, "casey")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
-    assert page.locator("#id_draft").count() == 0 and page.locator("#id_publish_date_0").count() == 0
+    assert page.locator("#id_publish_date_0").count() == 0
+    assert page.locator("input[name=_publish], input[name=_schedule], input[name=_unpublish]").count() == 0
     page.fill("#id_title", "A Contributor's Draft")
     page.locator("#id_body").fill("Draft text.")
-    page.click("input[name=_continue]")
+    page.click("input[name=_continue] >> nth=0")
     page.wait_for_url("**/change/")
     article = Article.objects.get(title="A Contributor's Draft")
     assert article.author.user == contributor and article.draft

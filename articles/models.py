@@ -85,6 +85,9 @@ class Tag(models.Model):
             self.slug = unique_slug(Tag, self.name, max_length=100)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("tag_detail", kwargs={"slug": self.slug})
+
 
 # The dates an article may carry. Python's datetime stops at year 9999, so a moment near either
 # end overflows when shown in another time zone (a 500 on every page listing it); years below

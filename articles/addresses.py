@@ -12,9 +12,14 @@ from django.conf import settings
 from django.utils.encoding import iri_to_uri
 
 
+def public_origin(scheme: str, host: str) -> str:
+    """`https://host` readers reach the site at, without a trailing slash, for a request made
+    with `scheme` to `host`."""
+    return settings.SITE_URL.rstrip("/") or f"{scheme}://{host}"
+
+
 def site_origin(request) -> str:
-    """`https://host` readers reach the site at, without a trailing slash."""
-    return settings.SITE_URL.rstrip("/") or f"{request.scheme}://{request.get_host()}"
+    return public_origin(request.scheme, request.get_host())
 
 
 def absolute_url(request, url: str) -> str:
@@ -22,9 +27,9 @@ def absolute_url(request, url: str) -> str:
     return iri_to_uri(urljoin(site_origin(request) + "/", url))
 
 
-def origin_parts(request) -> tuple[str, str]:
-    """(scheme, host) of `site_origin`: what Django's sitemaps build their URLs from."""
-    parts = urlsplit(site_origin(request))
+def origin_parts(scheme: str, host: str) -> tuple[str, str]:
+    """(scheme, host) of `public_origin`: what Django's sitemaps build their URLs from."""
+    parts = urlsplit(public_origin(scheme, host))
     return parts.scheme, parts.netloc
 
 

@@ -1,6 +1,7 @@
 """The readers' pages. Each list paginates and runs a fixed number of SQL queries."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models.functions import Substr, TruncMonth
 from django.views.generic import DetailView, ListView, TemplateView, dates
 
 from .models import Article
@@ -212,14 +214,38 @@ class ArchiveIndexView(dates.ArchiveIndexView):
         return Article.objects.published()
 
     def get_dated_items(self):
-        months = list(
-            self.get_dated_queryset()
-            .annotate(month=TruncMonth("publish_date"))  # in the site's time zone, as readers see dates
-            .order_by("-month")
-            .values("month")
-            .annotate(count=Count("pk"))
-        )
+        months = month_counts(self.get_dated_queryset())
         return months, months, {}
+
+
+def month_counts(articles) -> list[dict]:
+    """[{"month": first day, "count": n}] of the months holding `articles`, newest first, in
+    the site's time zone (as readers see dates).
+
+    One TruncMonth + Count query, except on SQLite, where TruncMonth is a Python function
+    called per row (see bench/RESULTS.md): there the months are grouped in SQL as stored (UTC
+    text), then the articles dated within 14 hours of a UTC month's end (the widest UTC offset),
+    read in a second query, are moved to the month they fall in locally.
+    """
+    if connection.vendor != "sqlite":
+        grouped = articles.annotate(month=TruncMonth("publish_date")).order_by().values("month").annotate(count=Count("pk"))
+        counts = Counter({row["month"].date(): row["count"] for row in grouped})
+    else:
+        stored = articles.annotate(month=Substr("publish_date", 1, 7)).order_by().values("month").annotate(count=Count("pk"))
+        counts = Counter({dt.date(int(row["month"][:4]), int(row["month"][5:]), 1): row["count"] for row in stored})
+        zone = timezone.get_current_timezone()
+        if timezone.get_current_timezone_name() != "UTC":
+            day, hour = Substr("publish_date", 9, 2), Substr("publish_date", 12, 2)
+            near_an_end = articles.annotate(day=day, hour=hour).filter(
+                Q(day="01", hour__lt="14") | Q(day__gte="28", hour__gte="10")
+            )
+            for moment in near_an_end.order_by().values_list("publish_date", flat=True):
+                local = timezone.localtime(moment, zone).date().replace(day=1)
+                stored_month = moment.astimezone(dt.UTC).date().replace(day=1)
+                if local != stored_month:
+                    counts[stored_month] -= 1
+                    counts[local] += 1
+    return [{"month": month, "count": n} for month, n in sorted(counts.items(), reverse=True) if n > 0]
 
 
 def archive_month_url(year: int, month: int) -> str:

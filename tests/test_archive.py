@@ -198,6 +198,25 @@ def test_a_time_zone_change_recounts_the_months(client, settings):
     assert archive(client) == {"2024-05": 1, "2024-04": 1, "2024-03": 2}
 
 
+@pytest.mark.parametrize(
+    "zone, moment, month",
+    [
+        ("America/New_York", dt.datetime(2024, 4, 1, 2, 0, tzinfo=dt.UTC), "2024-03"),  # 22:00 on 31 March
+        ("Pacific/Kiritimati", dt.datetime(2024, 2, 29, 10, 30, tzinfo=dt.UTC), "2024-03"),  # UTC+14
+        ("Asia/Kathmandu", dt.datetime(2024, 12, 31, 18, 20, tzinfo=dt.UTC), "2025-01"),  # UTC+5:45
+        ("America/New_York", dt.datetime(2024, 3, 31, 3, 59, tzinfo=dt.UTC), "2024-03"),
+    ],
+)
+def test_months_are_the_readers_months_in_any_zone(client, settings, zone, moment, month):
+    settings.TIME_ZONE = zone
+    make_article("Edge", publish_date=moment)
+    make_article("Middle", publish_date=at(2024, 3, 15))
+    expected = Counter([month, "2024-03"])
+    assert archive(client) == dict(sorted(expected.items(), reverse=True))
+    year, number = month.split("-")
+    assert "Edge" in client.get(f"/archive/{year}/{number}/").content.decode()
+
+
 def test_raw_sql_writes_show_at_once(client):
     """The months are counted from the articles on every page: even a write Django does not
     see (raw SQL) shows on the next uncached page, with nothing to rebuild."""

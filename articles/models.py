@@ -124,7 +124,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_date", "-id")
 
     def search(self, query: str):
-        """Ranked matches for a reader's query, best first (see articles/search.py)."""
+        """Ranked matches for a reader's query, best first (see articles/search/)."""
         from .search import search_articles
 
         return search_articles(self, nfc(query))

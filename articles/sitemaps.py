@@ -15,7 +15,7 @@ from .addresses import origin_parts
 from .models import Article
 from .visibility import public_authors, public_tags
 
-PAGE_SIZE = 1000
+PAGE_SIZE = 500
 
 
 def _newest(queryset, field):

@@ -1,4 +1,4 @@
-"""Indexes for reader search (articles/search.py).
+"""Indexes for reader search (articles/search/).
 
 SQLite: FTS5 trigram tables kept in step by triggers (built from the existing articles here:
 about 1.5 minutes for 100,000 long articles). PostgreSQL: a GIN index on the weighted tsvector,

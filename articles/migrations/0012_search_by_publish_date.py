@@ -1,5 +1,5 @@
 """Search indexes ordered by publish date, and title/subtitle/description matches on PostgreSQL
-(articles/search.py).
+(articles/search/).
 
 SQLite: the FTS5 trigram tables are remade contentless, their rowid the publish minute and the
 id, so the newest matches by date are read first (about 1.5 minutes for 100,000 long articles).

@@ -1,4 +1,4 @@
-"""PostgreSQL: a search table beside the articles (articles/search.py), filled from the existing
+"""PostgreSQL: a search table beside the articles (articles/search/), filled from the existing
 articles here (about 1.5 minutes for 100,000 long articles) and kept in step by a trigger.
 
 It holds what the expression indexes of 0012 made PostgreSQL recompute for every row it

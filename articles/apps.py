@@ -5,11 +5,11 @@ from django.db.models.signals import post_migrate
 def _after_migrate(**kwargs):
     from .cache import content_changed
     from .roles import sync_groups
-    from .search import ensure_sqlite_index
+    from .search.sqlite import restore_after_migrate
 
     sync_groups()
     # Altering articles_article on SQLite remakes the table and drops the search triggers.
-    ensure_sqlite_index(kwargs.get("using"))
+    restore_after_migrate(kwargs.get("using"))
     # A deploy runs migrate: pages cached by the previous release (templates, settings) go stale.
     content_changed(kwargs.get("using"))
 

@@ -85,6 +85,9 @@ class Tag(models.Model):
             self.slug = unique_slug(Tag, self.name, max_length=100)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("tag_detail", kwargs={"slug": self.slug})
+
 
 # The dates an article may carry. Python's datetime stops at year 9999, so a moment near either
 # end overflows when shown in another time zone (a 500 on every page listing it); years below
@@ -121,29 +124,24 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_date", "-id")
 
     def search(self, query: str):
-        """Ranked matches for a reader's query, best first (see articles/search.py)."""
+        """Ranked matches for a reader's query, best first (see articles/search/)."""
         from .search import search_articles
 
         return search_articles(self, nfc(query))
 
-    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) and the
-    # archive's month counts (articles/archive.py) here.
+    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) here.
     def update(self, **kwargs):
-        from .archive import counting_update
         from .cache import content_changed
 
-        with counting_update(self, kwargs):
-            rows = super().update(**kwargs)
+        rows = super().update(**kwargs)
         content_changed(self.db)
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
-        from .archive import count_created
         from .cache import content_changed
 
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-            count_created(created, self.db, **kwargs)
         content_changed(self.db)
         return created
 
@@ -268,7 +266,7 @@ class Article(models.Model):
         self.prepare_for_save()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
-        # One transaction with what the save signals keep in step (archive counts, content version).
+        # One transaction with what the save signals keep in step (the content version).
         with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Article, instance=self), savepoint=False):
             super().save(*args, **kwargs)
         self.make_hero_renditions()  # a hero uploaded with this save is in storage only now
@@ -408,8 +406,3 @@ class ContentVersion(models.Model):
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.
 from .publication_settings import PublicationSettings, current as current_publication  # noqa: E402,F401
-
-# The archive's month counts (articles/archive.py): their models, kept in step with every article write.
-from .archive import ArchiveMonth, ArchiveZone, connect as _connect_archive  # noqa: E402,F401
-
-_connect_archive(Article)

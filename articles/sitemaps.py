@@ -1,31 +1,21 @@
 """sitemap.xml through Django's sitemaps framework: published articles, authors and tags.
 
-A section holds at most `PAGE_SIZE` URLs per page (the protocol allows 50,000, but a page
-that size takes seconds to build; 1,000 take ~15 ms with 100,000 articles). While every section fits in one page /sitemap.xml is one
-sitemap; past that it is a sitemap index pointing at the numbered pages of each section.
-
-Measured with 100,000 articles (bench/scale.py): each section reads only what it prints
-(`values()`, index walks for lastmod, never every article of an author or tag), and the
-urlset is written by `urlset_xml`, not a template: Django's template spent ~70 µs per URL.
+While every section fits in one page of `PAGE_SIZE` URLs, /sitemap.xml is one urlset; past
+that it is Django's sitemap index of the sections' numbered pages. The protocol allows 50,000
+URLs a page; Django's template takes about 70 µs a URL, so pages are kept small.
 """
 
-from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
-
 from django.contrib.sitemaps import Sitemap
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Func, OuterRef, Subquery, Value
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 
+from .addresses import origin_parts
 from .models import Article
 from .visibility import public_authors, public_tags
 
-PAGE_SIZE = 1000
-# What reverse() leaves unquoted in a path (django.urls.resolvers).
-PATH_SAFE = "!$&'()*+,;=/~:@"
+PAGE_SIZE = 500
 
 
 def _newest(queryset, field):
@@ -33,91 +23,105 @@ def _newest(queryset, field):
     return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
 
 
-def _lastmod(row) -> object:
+def _count(queryset):
+    return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
+
+
+def _lastmod(edited, went_live):
     """A page is new to readers when its newest article went live or was last edited."""
-    stamps = [stamp for stamp in (row["edited"], row["went_live"]) if stamp is not None]
-    return max(stamps, default=None)
-
-
-def _path_maker(url_name: str):
-    """`slug -> path` for a URL pattern with one slug: reverse() once, not once per URL (a third
-    of a big page's time). The slug is quoted the way reverse() quotes it."""
-    marker = "sitemap-slug-marker"
-    head, tail = reverse(url_name, kwargs={"slug": marker}).split(marker)
-    return lambda slug: f"{head}{quote(slug, safe=PATH_SAFE)}{tail}"
+    return max((stamp for stamp in (edited, went_live) if stamp is not None), default=None)
 
 
 class Section(Sitemap):
+    """A sitemap section whose URLs follow the site's public origin (articles/addresses.py)."""
+
     limit = PAGE_SIZE
-    known_count = None  # set when the number of items is already known (no count query)
-    preloaded = None  # set when the items were read along with another section's (one query)
-    url_name = None
+    # Set by `sitemap()` from one query for every section: the count (so the paginator runs no
+    # count query), the items already read, the site's latest change (the index's lastmod).
+    known_count = preloaded = latest = None
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        protocol, domain = origin_parts(protocol or "https", site.domain)
+        return super().get_urls(page, site=_Domain(domain), protocol=protocol)
 
     def items(self):
         return self.preloaded if self.preloaded is not None else self.rows()
 
-    @cached_property
+    def rows(self):
+        return []
+
+    @property
     def paginator(self):
-        # Django builds (and counts) a new paginator on every use; once per request is enough.
-        paginator = Paginator(self._items(), self.limit)
+        paginator = super().paginator
         if self.known_count is not None:
             paginator.count = self.known_count
         return paginator
 
-    @cached_property
-    def _path(self):
-        return _path_maker(self.url_name)
+    def get_latest_lastmod(self):
+        return self.latest
 
-    def location(self, row):
-        return self._path(row["slug"])
 
-    def lastmod(self, row):
-        return _lastmod(row)
+class _Domain:
+    def __init__(self, domain):
+        self.domain = domain
 
 
 class ArticleSitemap(Section):
     changefreq = "monthly"
-    url_name = "article_detail"
 
     def rows(self):
-        return Article.objects.published().newest_first().values("slug", "updated", "publish_date")
+        return Article.objects.published().newest_first().only("slug", "updated", "publish_date")
+
+    def lastmod(self, article):
+        # A scheduled article is new to readers when it goes live, whenever it was last saved.
+        return max(article.updated, article.publish_date)
+
+
+class _PageSitemap(Section):
+    """Author or tag pages by slug, each with its published articles' newest edit and go-live."""
+
+    changefreq = "weekly"
+    url_name = None
+
+    def location(self, row):
+        return reverse(self.url_name, kwargs={"slug": row["slug"]})
 
     def lastmod(self, row):
-        # A scheduled article is new to readers when it goes live, whenever it was last saved.
-        return max(row["updated"], row["publish_date"])
+        return _lastmod(row["edited"], row["went_live"])
+
+    @classmethod
+    def rows(cls):
+        published = cls.published_of_outer()
+        return (
+            cls.pages()
+            .annotate(edited=_newest(published, "updated"), went_live=_newest(published, "publish_date"))
+            .order_by("slug")
+            .values("slug", "edited", "went_live")
+        )
 
 
-class AuthorSitemap(Section):
-    changefreq = "weekly"
+class AuthorSitemap(_PageSitemap):
     url_name = "author_detail"
+    pages = staticmethod(public_authors)
 
     @staticmethod
-    def rows():
-        return _with_newest(public_authors(), Article.objects.published().filter(author=OuterRef("pk")))
+    def published_of_outer():
+        return Article.objects.published().filter(author=OuterRef("pk"))
 
 
-class TagSitemap(Section):
-    changefreq = "weekly"
+class TagSitemap(_PageSitemap):
     url_name = "tag_detail"
+    pages = staticmethod(public_tags)
 
     @staticmethod
-    def rows():
-        # Exists on the link table, not a join: the database walks the articles in date order and
+    def published_of_outer():
+        # EXISTS on the link table, not a join: the database walks the articles in date order and
         # stops at the first one carrying the tag, instead of reading every article of the tag.
         link = Article.tags.through.objects.filter(article=OuterRef("pk"), tag=OuterRef(OuterRef("pk")))
-        return _with_newest(public_tags(), Article.objects.published().filter(Exists(link)))
+        return Article.objects.published().filter(Exists(link))
 
 
-def _with_newest(pages, published):
-    """Author or tag pages by slug, each with its published articles' newest edit and go-live."""
-    return (
-        pages.annotate(edited=_newest(published, "updated"), went_live=_newest(published, "publish_date"))
-        .order_by("slug")
-        .values("slug", "edited", "went_live")
-    )
-
-
-class HomeSitemap(Sitemap):
+class HomeSitemap(Section):
     changefreq = "daily"
 
     def items(self):
@@ -130,14 +134,6 @@ class HomeSitemap(Sitemap):
 SITEMAPS = {"home": HomeSitemap, "articles": ArticleSitemap, "authors": AuthorSitemap, "tags": TagSitemap}
 
 
-def _count(queryset):
-    return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
-
-
-def _latest(queryset, field):
-    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
-
-
 def summary() -> dict:
     """How many articles, authors and tags are public, and when any of them last changed: one
     query of counts and index lookups. Drafts count for the change: unpublishing one is a change."""
@@ -145,101 +141,46 @@ def summary() -> dict:
     row = (
         Article.objects.order_by()
         .values(
-            article_count=_count(published),
-            author_count=_count(public_authors()),
-            tag_count=_count(public_tags()),
-            edited=_latest(Article.objects.all(), "updated"),
-            went_live=_latest(published, "publish_date"),
+            articles_count=_count(published),
+            authors_count=_count(public_authors()),
+            tags_count=_count(public_tags()),
+            edited=_newest(Article.objects.all(), "updated"),
+            went_live=_newest(published, "publish_date"),
         )
         .first()
     )
-    if row is None:  # no articles at all
-        return {"article_count": 0, "author_count": 0, "tag_count": 0, "lastmod": None}
-    return {**row, "lastmod": _lastmod(row)}
+    return row or {"edited": None, "went_live": None}
+
+
+def _without_last_modified(response):
+    # A deletion moves no article's date: a crawler revalidating with If-Modified-Since would
+    # keep a removed URL. The page cache dates the response when it renders it, after any change.
+    response.headers.pop("Last-Modified", None)
+    return response
 
 
 def sitemap(request):
-    """One sitemap while every section fits in one page; a sitemap index beyond that."""
+    """One urlset while every section fits in one page (three queries); a sitemap index beyond."""
     known = summary()
     sections = {name: cls() for name, cls in SITEMAPS.items()}
-    counts = {"articles": known["article_count"], "authors": known["author_count"], "tags": known["tag_count"]}
-    for name, count in counts.items():
-        sections[name].known_count = count
-    if any(count > sections[name].limit for name, count in counts.items()):
-        return sitemap_index(request, sections, known["lastmod"])
-    # Authors and tags in one query (a union): with the counts and the articles, three in all.
+    for name, section in sections.items():
+        section.known_count = known.get(f"{name}_count")
+        section.latest = _lastmod(known["edited"], known["went_live"])
+    if any(section.known_count and section.known_count > section.limit for section in sections.values()):
+        return _without_last_modified(
+            sitemap_views.index(request, sections, sitemap_url_name="sitemap_section")
+        )
+    # Authors and tags in one query (a union).
     people = AuthorSitemap.rows().annotate(kind=Value("authors")).order_by()
     topics = TagSitemap.rows().annotate(kind=Value("tags")).order_by()
     rows = list(people.union(topics, all=True).order_by("kind", "slug"))
     for name in ("authors", "tags"):
         sections[name].preloaded = [row for row in rows if row["kind"] == name]
-    return urlset_response(request, sections.values())
-
-
-def sitemap_index(request, sections, lastmod):
-    """Every page of every section, each with the site's latest change as its lastmod.
-
-    (Django's own index view reads every item of a section to find its latest lastmod.) Articles
-    are listed newest first, so a new article moves every page's contents: the site's latest
-    change is each page's own.
-    """
-    pages = []
-    for name, section in sections.items():
-        url = request.build_absolute_uri(reverse("sitemap_section", kwargs={"section": name}))
-        pages.append(url)
-        pages += [f"{url}?p={page}" for page in range(2, section.paginator.num_pages + 1)]
-    stamp = f"<lastmod>{timezone.localtime(lastmod).isoformat(timespec='seconds')}</lastmod>" if lastmod else ""
-    xml = "".join(
-        [
-            '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
-            *(f"<sitemap><loc>{xml_escape(url)}</loc>{stamp}</sitemap>\n" for url in pages),
-            "</sitemapindex>\n",
-        ]
-    )
-    return HttpResponse(xml, content_type="application/xml")
+    return _without_last_modified(sitemap_views.sitemap(request, sections))
 
 
 def sitemap_section(request, section):
+    """One page (`?p=`) of one section; 404 for an unknown section or page."""
     if section not in SITEMAPS:
-        raise Http404(f"No sitemap available for section: {section!r}")
-    return urlset_response(request, [SITEMAPS[section]()], request.GET.get("p", 1))
-
-
-def urlset_xml(urls) -> str:
-    """A sitemap <urlset> of (location, lastmod, changefreq) triples, as Django's sitemap.xml
-    template writes it, minus the per-URL template cost."""
-    zone = timezone.get_current_timezone()
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
-    for location, lastmod, changefreq in urls:
-        parts.append(f"<url><loc>{xml_escape(location)}</loc>")
-        if lastmod is not None:
-            parts.append(f"<lastmod>{lastmod.astimezone(zone).date().isoformat()}</lastmod>")
-        if changefreq:
-            parts.append(f"<changefreq>{changefreq}</changefreq>")
-        parts.append("</url>\n")
-    parts.append("</urlset>\n")
-    return "".join(parts)
-
-
-def urlset_response(request, sections, page=1) -> HttpResponse:
-    """Page `page` of each section as one urlset; 404 for a page that does not exist.
-
-    No Last-Modified of its own (unlike Django's view, which takes the newest lastmod): a
-    deletion does not move that date, so a revalidating crawler would keep a removed URL. The
-    page cache dates the response when it renders it, after any change."""
-    origin = f"{request.scheme}://{request.get_host()}"
-    urls = []
-    for section in sections:
-        try:
-            items = section.paginator.page(page).object_list
-        except PageNotAnInteger:
-            raise Http404(f"No page {page!r}") from None
-        except EmptyPage:
-            raise Http404(f"Page {page} empty") from None
-        lastmod = getattr(section, "lastmod", None)
-        for item in items:
-            urls.append((origin + section.location(item), lastmod(item) if lastmod else None, section.changefreq))
-    response = HttpResponse(urlset_xml(urls), content_type="application/xml")
-    # Django's sitemap view says the same: the sitemap itself is not a page to show in results.
-    response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
-    return response
+        raise Http404(f"No sitemap section {section!r}.")
+    return _without_last_modified(sitemap_views.sitemap(request, {section: SITEMAPS[section]()}, section=section))

@@ -4,8 +4,7 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from articles import admin_import, editor, preview, sitemaps, views
-from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope
-from articles.jsonfeed import json_feed
+from articles.feeds import AtomFeed, AuthorFeed, JsonFeed, SiteFeed, TagFeed, feed_view
 from publication import health
 
 urlpatterns = [
@@ -28,15 +27,15 @@ urlpatterns = [
     path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
-    path("feed/", ArticlesFeed(FeedScope.SITE), name="feed_rss"),
-    path("feed/atom/", ArticlesAtomFeed(FeedScope.SITE), name="feed_atom"),
-    path("feed.json", json_feed, {"scope_kind": FeedScope.SITE}, name="feed_json"),
-    path("authors/<str:slug>/feed/", ArticlesFeed(FeedScope.AUTHOR), name="author_feed_rss"),
-    path("authors/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.AUTHOR), name="author_feed_atom"),
-    path("authors/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.AUTHOR}, name="author_feed_json"),
-    path("tags/<str:slug>/feed/", ArticlesFeed(FeedScope.TAG), name="tag_feed_rss"),
-    path("tags/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.TAG), name="tag_feed_atom"),
-    path("tags/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.TAG}, name="tag_feed_json"),
+    path("feed/", feed_view(SiteFeed), name="feed_rss"),
+    path("feed/atom/", feed_view(SiteFeed, AtomFeed), name="feed_atom"),
+    path("feed.json", feed_view(SiteFeed, JsonFeed), name="feed_json"),
+    path("authors/<str:slug>/feed/", feed_view(AuthorFeed), name="author_feed_rss"),
+    path("authors/<str:slug>/feed/atom/", feed_view(AuthorFeed, AtomFeed), name="author_feed_atom"),
+    path("authors/<str:slug>/feed.json", feed_view(AuthorFeed, JsonFeed), name="author_feed_json"),
+    path("tags/<str:slug>/feed/", feed_view(TagFeed), name="tag_feed_rss"),
+    path("tags/<str:slug>/feed/atom/", feed_view(TagFeed, AtomFeed), name="tag_feed_atom"),
+    path("tags/<str:slug>/feed.json", feed_view(TagFeed, JsonFeed), name="tag_feed_json"),
     path("healthz", health.healthz, name="healthz"),
 ]
 

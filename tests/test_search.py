@@ -276,11 +276,11 @@ def test_the_sqlite_index_survives_a_table_rebuild():
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's triggers only")
-    from articles.search import SQLITE_TRIGGERS
+    from articles.search.sqlite import TRIGGERS
 
     make_article("Before", body="walrus")
     with connection.cursor() as cursor:
-        for trigger in SQLITE_TRIGGERS:
+        for trigger in TRIGGERS:
             cursor.execute(f"DROP TRIGGER {trigger}")
     make_article("Unindexed", body="walrus too")
     call_command("migrate", verbosity=0)

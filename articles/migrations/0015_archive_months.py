@@ -3,13 +3,6 @@
 from django.db import migrations, models
 
 
-def count_months(apps, schema_editor):
-    """Backfill: every month's count from the articles, in the site's time zone."""
-    from articles.archive import rebuild
-
-    rebuild(schema_editor.connection.alias, apps)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,5 +27,4 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100)),
             ],
         ),
-        migrations.RunPython(count_months, migrations.RunPython.noop),
     ]

@@ -7,6 +7,7 @@ from django.utils.html import _json_script_escapes, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from ..addresses import absolute_url
 from ..markdown import render_markdown
 from ..renditions import picture_html, responsive_image
 from ..share_images import share_image_url
@@ -41,10 +42,6 @@ SIZES = {
 }
 
 
-def _absolute(site_url: str, url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else f"{site_url}{url}"
-
-
 @register.simple_tag
 def hero_image(article, place="article", lazy=True, alt=None):
     """The article's hero: responsive renditions of an upload, an external URL as it is."""
@@ -70,20 +67,20 @@ def hero_image(article, place="article", lazy=True, alt=None):
 @register.simple_tag(takes_context=True)
 def share_image(context, article):
     """(absolute URL, width, height) of the image shown when the article is shared."""
-    site_url = context["site_url"]
+    request = context["request"]
     if article.hero_image:
         image = responsive_image(article.hero_image.name)
         if image is not None:
-            return _absolute(site_url, image.largest_url), image.width, image.height
+            return absolute_url(request, image.largest_url), image.width, image.height
     if article.hero_image_url:
         return article.hero_image_url, None, None
-    return _absolute(site_url, share_image_url(article.title, context["site_name"])), 1200, 630
+    return absolute_url(request, share_image_url(article.title, str(context["site_name"]))), 1200, 630
 
 
 @register.simple_tag(takes_context=True)
 def article_json_ld(context, article, image_url):
     """A schema.org Article as JSON-LD: data, not script, so a strict CSP allows it."""
-    site_url = context["site_url"]
+    request = context["request"]
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -93,10 +90,10 @@ def article_json_ld(context, article, image_url):
         "datePublished": localtime(article.publish_date).isoformat(),
         "dateModified": localtime(article.updated).isoformat(),
         "author": [
-            {"@type": "Person", "name": article.author.name, "url": site_url + article.author.get_absolute_url()}
+            {"@type": "Person", "name": article.author.name, "url": absolute_url(request, article.author.get_absolute_url())}
         ],
-        "publisher": {"@type": "Organization", "name": context["site_name"], "url": site_url + "/"},
-        "mainEntityOfPage": site_url + article.get_absolute_url(),
+        "publisher": {"@type": "Organization", "name": str(context["site_name"]), "url": absolute_url(request, "/")},
+        "mainEntityOfPage": absolute_url(request, article.get_absolute_url()),
     }
     text = json.dumps(data, ensure_ascii=False).translate(_json_script_escapes)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')

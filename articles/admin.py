@@ -27,7 +27,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import preview, quality
-from .forms import ArticleAdminForm, PublicationSettingsForm, ScheduleForm
+from .forms import ArticleAdminForm, AuthorAdminForm, PublicationSettingsForm, ScheduleForm
 from .models import Article, Author, PublicationSettings, Tag
 from .roles import author_for, can_publish, owns
 
@@ -442,6 +442,7 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorAdminForm
     list_display = ["name", "slug", "user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

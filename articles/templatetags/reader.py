@@ -70,7 +70,9 @@ def share_image(context, article):
             return _absolute(site_url, image.largest_url), image.width, image.height
     if article.hero_image_url:
         return article.hero_image_url, None, None
-    return _absolute(site_url, share_image_url(article.title, context["site_name"])), 1200, 630
+    # Until it is public (a preview), the image's name also depends on the article's share secret.
+    secret = "" if article.is_public else article.share_secret
+    return _absolute(site_url, share_image_url(article.title, context["site_name"], secret)), 1200, 630
 
 
 @register.simple_tag(takes_context=True)

@@ -275,7 +275,9 @@ def check_image(data: bytes) -> CheckedImage:
         raise ValidationError(f"SVG images are not accepted (they can carry scripts): {ACCEPTED}.")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            found = image.format
+            # A phone's multi-picture JPEG (MPO: the photo, then more JPEGs with their own EXIF) is
+            # stored as the plain JPEG of its first picture: everything after it is dropped.
+            found = "JPEG" if image.format == "MPO" else image.format
             width, height = image.size
             if found not in FORMATS:
                 raise ValidationError(f"{found or 'This'} images are not accepted: {ACCEPTED}.")

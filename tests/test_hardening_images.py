@@ -182,6 +182,21 @@ def test_an_original_stored_with_metadata_earlier_is_never_served(client, media_
     assert_clean((media_root / copy.removeprefix("/media/")).read_bytes())
 
 
+def test_a_phones_multi_picture_jpeg_is_stored_as_its_first_picture_alone():
+    primary, second = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(
+        primary, "MPO", save_all=True, exif=exif_with_gps(),
+        append_images=[Image.new("RGB", (40, 30), (10, 200, 10))],
+    )
+    assert primary.getvalue().count(b"Secret camera") >= 1
+    checked = check_image(primary.getvalue())
+    assert checked.format == "JPEG" and checked.file_name.endswith(".jpg")
+    assert_clean(checked.data)
+    with Image.open(io.BytesIO(checked.data)) as stored:
+        assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+        assert stored.convert("RGB").getpixel((20, 15))[0] > 150  # the first picture
+
+
 def test_stripping_is_stable_so_content_names_survive_export_and_import():
     for fmt in ("JPEG", "PNG", "WEBP", "GIF"):
         once = check_image(photo(fmt))

@@ -1,8 +1,11 @@
 """gunicorn settings for Masthead: `gunicorn publication.wsgi` picks this file up from the project folder.
 
-Environment (all optional): BIND (default 127.0.0.1:8000; a proxy in front is expected),
-WEB_CONCURRENCY (workers; default 2 per CPU + 1), GUNICORN_TIMEOUT (seconds, default 30).
-Other gunicorn options can be given on the command line or in GUNICORN_CMD_ARGS.
+Environment (all optional): BIND (default 127.0.0.1:8000), WEB_CONCURRENCY (workers; default
+2 per CPU + 1), GUNICORN_TIMEOUT (seconds, default 120). Other gunicorn options can be given on
+the command line or in GUNICORN_CMD_ARGS.
+
+Run it behind a buffering proxy (deploy/nginx.conf): sync workers serve one connection each,
+so a client sending or reading slowly holds a whole worker, and a handful of them hold all.
 """
 
 import os

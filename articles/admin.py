@@ -31,16 +31,20 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import preview, quality
-from .forms import PUBLISH, REVIEW, SCHEDULE, UNPUBLISH, ArticleAdminForm, PublicationSettingsForm, ScheduleForm
-from .forms import publishing_action
-from .models import Article, Autosave, Author, PublicationSettings, Redirect, Tag, current_publication
+from .forms import PUBLISH, REVIEW, SCHEDULE, UNPUBLISH, ArticleAdminForm, AuthorAdminForm, PublicationSettingsForm
+from .forms import ScheduleForm, publishing_action
+from .models import Article, Autosave, Author, PublicationSettings, Redirect, Tag, current_publication, new_share_secret
 from .redirects import record_slug_change
 from .roles import author_for, can_publish, owns
 
 # Derived fields are rebuilt on save; the lock counter means nothing in the past.
+# share_secret: restoring an old version must not bring revoked share links back.
 reversion.register(
     Article,
-    exclude=["version", "body_html", "read_time", "hero_width", "hero_height", "first_published", "review_requested"],
+    exclude=[
+        "version", "body_html", "read_time", "hero_width", "hero_height", "first_published", "review_requested",
+        "share_secret",
+    ],
 )
 reversion.register(PublicationSettings)
 
@@ -206,7 +210,7 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["author"]
     filter_horizontal = ["tags"]
-    actions = ["publish_now", "schedule", "revert_to_draft"]
+    actions = ["publish_now", "schedule", "revert_to_draft", "revoke_share_links"]
     save_on_top = True  # the status line and the publishing buttons above the form too
     change_list_template = "admin/articles/article/change_list.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -417,7 +421,26 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
 
     @admin.action(description="Revert to draft", permissions=["publish"])
     def revert_to_draft(self, request, queryset):
-        self._apply(request, queryset, "Reverted to draft:", draft=True)
+        self._apply(request, queryset, "Reverted to draft:", draft=True)  # revokes share links (Article.save)
+
+    @admin.action(description="Revoke share links", permissions=["change"])
+    def revoke_share_links(self, request, queryset):
+        """Every preview link shared so far stops working (410); the change form shows a new one."""
+        allowed = [a.pk for a in queryset if self.has_change_permission(request, a)]
+        for pk in allowed:
+            Article.objects.filter(pk=pk).update(share_secret=new_share_secret())
+        self.message_user(
+            request, f"Revoked the share links of {len(allowed)} article(s); new links are on their pages.",
+            messages.SUCCESS,
+        )
+
+    def revoke_share_links_view(self, request, object_id):
+        """The change form's "Revoke share links" button (POST)."""
+        article = self._article(request, object_id)
+        if request.method != "POST" or not self.has_change_permission(request, article):
+            raise PermissionDenied
+        self.revoke_share_links(request, Article.objects.filter(pk=article.pk))
+        return redirect("admin:articles_article_change", article.pk)
 
     # ---- change form panels ------------------------------------------------------------
 
@@ -498,11 +521,13 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         return format_html(
             '<a class="button" href="{}" target="_blank" rel="noopener">Open preview</a> '
             '<span class="share-preview">Share preview (anyone with the link, {} days): '
-            '<input type="text" readonly size="60" aria-label="Share preview link" value="{}"></span>',
+            '<input type="text" readonly size="60" aria-label="Share preview link" value="{}"></span> '
+            '<button type="submit" class="button" formaction="{}" formnovalidate>Revoke share links</button>',
             reverse("admin:articles_article_preview", args=[article.pk]),
             f"{days:g}",
             # The full address to paste to someone outside (set by render_change_form, which has the request).
             getattr(article, "absolute_share_url", None) or preview.share_url(article),
+            reverse("admin:articles_article_revoke_share_links", args=[article.pk]),
         )
 
     @admin.display(description="Checks")
@@ -533,6 +558,11 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
         return [
             path("upcoming/", view(self.upcoming_view), name="articles_article_upcoming"),
             path("<path:object_id>/preview/", view(self.preview_view), name="articles_article_preview"),
+            path(
+                "<path:object_id>/revoke-share-links/",
+                view(self.revoke_share_links_view),
+                name="articles_article_revoke_share_links",
+            ),
             path("<path:object_id>/history/compare/", view(self.compare_view), name="articles_article_compare"),
             path("autosave/", view(self.autosave_view), name="articles_article_autosave_new"),
             path("<path:object_id>/autosave/", view(self.autosave_view), name="articles_article_autosave"),
@@ -743,6 +773,7 @@ class RedirectAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorAdminForm
     list_display = ["name", "slug", "user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -18,7 +18,7 @@ from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
 from .markdown import body_size_error
-from .models import Article, PublicationSettings, date_range_problem, nfc
+from .models import Article, Author, PublicationSettings, date_range_problem, nfc
 from .reading import MAX_MINUTES
 
 
@@ -71,9 +71,10 @@ class ComposedSlugField(forms.SlugField):
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
 
-class HeroImageField(forms.FileField):
+class CheckedImageField(forms.FileField):
     """A new upload goes through articles.images (the one validation), not Django's own check:
-    stored under a content-derived name with the detected format's extension, location stripped."""
+    stored under a content-derived name with the detected format's extension, metadata stripped.
+    Every image field of the admin uses it: heroes, avatars, the logo."""
 
     def to_python(self, data):
         value = super().to_python(data)
@@ -136,7 +137,7 @@ class ArticleAdminForm(forms.ModelForm):
         formfield_callback = https_urls
         field_classes = {
             "publish_date": LocalDateTimeField,
-            "hero_image": HeroImageField,
+            "hero_image": CheckedImageField,
             "body": BodyField,
             "slug": ComposedSlugField,
         }
@@ -278,12 +279,20 @@ class ArticleAdminForm(forms.ModelForm):
         )
 
 
+class AuthorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Author
+        fields = "__all__"
+        field_classes = {"avatar": CheckedImageField}
+        widgets = {"avatar": widgets.AdminFileWidget(attrs={"accept": ACCEPT})}
+
+
 class PublicationSettingsForm(forms.ModelForm):
     class Meta:
         model = PublicationSettings
         fields = "__all__"
         formfield_callback = https_urls
-        field_classes = {"logo": HeroImageField}
+        field_classes = {"logo": CheckedImageField}
         widgets = {"logo": widgets.AdminFileWidget(attrs={"accept": ACCEPT})}
 
     def clean(self):

@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import secrets
 import unicodedata
 import uuid
 from collections import namedtuple
@@ -146,6 +147,10 @@ class ArticleQuerySet(models.QuerySet):
         return created
 
 
+def new_share_secret() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Article(models.Model):
     DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"
 
@@ -200,6 +205,8 @@ class Article(models.Model):
     review_requested = models.DateTimeField(null=True, blank=True, editable=False)
     # Optimistic locking: a save based on an older version is refused instead of overwriting.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Signed into every share link of the preview (articles/preview.py): a new one revokes them all.
+    share_secret = models.CharField(max_length=32, default=new_share_secret, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -262,13 +269,35 @@ class Article(models.Model):
         if self.hero_image and getattr(self.hero_image, "_committed", True):
             responsive_image(self.hero_image.name)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        article._loaded_state = (article.__dict__.get("draft"), article.__dict__.get("publish_date"))
+        return article
+
+    def _pulled_since_loaded(self) -> bool:
+        """Reverted to draft or unpublished since it was read: links shared before must stop."""
+        was_draft, was_date = getattr(self, "_loaded_state", (None, None))
+        if was_draft is None or was_date is None:
+            return False
+        was_public = not was_draft and was_date <= timezone.now()
+        return (self.draft and not was_draft) or (was_public and not self.is_public)
+
+    def revoke_share_links(self):
+        self.share_secret = new_share_secret()
+
     def save(self, *args, **kwargs):
         self.prepare_for_save()
+        if self._pulled_since_loaded():
+            self.revoke_share_links()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "share_secret"}
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "read_time"}
         # One transaction with what the save signals keep in step (the content version).
         with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Article, instance=self), savepoint=False):
             super().save(*args, **kwargs)
+        self._loaded_state = (self.draft, self.publish_date)
         self.make_hero_renditions()  # a hero uploaded with this save is in storage only now
 
     def get_absolute_url(self):

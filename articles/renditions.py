@@ -9,6 +9,7 @@ used as they are: Masthead does not fetch other people's images.
 
 import html
 import io
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -20,11 +21,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps
+from PIL import Image
+
+from .images import orientation_of, without_metadata
 
 WIDTHS = (480, 960, 1600)
 # No page draws an image wider than 42.5rem (680 px, 1,360 at 2x): a larger upload is served at
-# most this wide. Its original stays in storage (export, editors) but is never sent to readers.
+# most this wide (largest_width). Its original stays in storage (export, editors) but is never
+# sent to readers.
 MAX_WIDTH = 2400
 FOLDER = "renditions"
 # Formats Pillow re-encodes well. GIFs (often animated) and anything else are left as uploaded.
@@ -104,18 +108,60 @@ def responsive_image(source_name: str) -> ResponsiveImage | None:
 
 # EXIF orientations that turn the picture a quarter: its upright width is the stored height.
 QUARTER_TURNS = {5, 6, 7, 8}
+# How each EXIF orientation is undone (what ImageOps.exif_transpose does, on the reduced pixels).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
-def _upright_size(image: Image.Image) -> tuple[int, int]:
-    """The size the image is seen at, from its header alone."""
+def largest_width(width: int) -> int:
+    """The widest rendition: the image's own width, or a whole fraction of it (width / n, at
+    most MAX_WIDTH) so that a huge image is reduced by a cheap whole-number box filter."""
+    return width if width <= MAX_WIDTH else width // math.ceil(width / MAX_WIDTH)
+
+
+def _reduce(image: Image.Image, factor: int, band_rows: int = 32) -> Image.Image:
+    """image.reduce(factor), a band of rows at a time: Pillow reduces an image with alpha through
+    a premultiplied copy, which for the whole image would double the peak memory."""
     width, height = image.size
-    return (height, width) if image.getexif().get(0x0112) in QUARTER_TURNS else (width, height)
+    reduced = Image.new(image.mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    step = band_rows * factor  # whole blocks in every band: the same pixels as one reduce()
+    for top in range(0, height, step):
+        band = image.crop((0, top, width, min(top + step, height)))
+        reduced.paste(band.reduce(factor), (0, top // factor))
+    if "transparency" in image.info:
+        reduced.info["transparency"] = image.info["transparency"]
+    return reduced
 
 
-def _decode(image: Image.Image, scale: float) -> Image.Image:
-    """The upright pixels, decoded no larger than needed (JPEG decodes at 1/2, 1/4, 1/8 directly)."""
-    image.draft(image.mode, (max(1, int(image.width * scale) + 1), max(1, int(image.height * scale) + 1)))
-    return ImageOps.exif_transpose(image)
+def _decode(image: Image.Image, top: int, upright_width: int, orientation: int | None) -> Image.Image:
+    """The upright pixels, `top` wide or a little more, in bounded memory.
+
+    A JPEG decodes at 1/2, 1/4 or 1/8 of its size directly (draft). Other formats decode at
+    full size (4 bytes a pixel: IMAGE_MAX_PIXELS bounds it) and are reduced at once by a whole
+    factor; the full-size pixels are freed before anything else is made, and no full-size copy
+    is ever made (orientation is applied to the reduced pixels).
+    """
+    turned = orientation in QUARTER_TURNS
+    target = top * (image.height if turned else image.width) / upright_width  # in stored pixels
+    scale = target / image.width
+    image.draft(image.mode, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+    image.load()
+    factor = int(image.width // target) if image.width >= 2 * target else 1
+    if factor > 1:
+        pixels = _reduce(image, factor)
+        image.close()  # frees the full-size pixels
+    else:
+        pixels = image
+    if orientation in UPRIGHT:
+        pixels = pixels.transpose(UPRIGHT[orientation])
+    return pixels
 
 
 def _resize(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -123,17 +169,36 @@ def _resize(image: Image.Image, width: int, height: int) -> Image.Image:
     return image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
+def _original_candidate(source_name: str, data: bytes, fmt: str, orientation, width: int, height: int) -> Candidate:
+    """The upload itself as the largest candidate, unless it still carries metadata (a file
+    stored before every upload was stripped): then a stripped copy, so no served file has any."""
+    try:
+        clean = without_metadata(data, fmt, orientation)
+    except ValueError:
+        clean = data
+    if clean == data:
+        return Candidate(default_storage.url(source_name), width, height)
+    name = rendition_name(source_name, width, ORIGINAL_FORMATS[fmt])
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(clean))
+    return Candidate(default_storage.url(name), width, height)
+
+
 def _make_renditions(source_name: str) -> ResponsiveImage | None:
     if not source_name or not default_storage.exists(source_name):
         return None
     try:
         with default_storage.open(source_name, "rb") as file:
-            image = Image.open(io.BytesIO(file.read()))  # the header only, until pixels are needed
+            data = file.read()
+        image = Image.open(io.BytesIO(data))  # the header only, until pixels are needed
         fmt = image.format
         if fmt not in ORIGINAL_FORMATS:
             return None
-        width, height = _upright_size(image)
-        top = min(width, MAX_WIDTH)
+        orientation = orientation_of(image)
+        width, height = image.size
+        if orientation in QUARTER_TURNS:
+            width, height = height, width
+        top = largest_width(width)
         widths = [w for w in WIDTHS if w < top] + [top]
         pixels = None
         candidates = {"orig": [], "webp": []}
@@ -143,12 +208,12 @@ def _make_renditions(source_name: str) -> ResponsiveImage | None:
             for kind, out_fmt in (("orig", fmt), ("webp", "WEBP")):
                 if w == width and out_fmt == fmt:
                     # The original itself is the largest candidate in its own format.
-                    candidates[kind].append(Candidate(default_storage.url(source_name), w, h))
+                    candidates[kind].append(_original_candidate(source_name, data, fmt, orientation, w, h))
                     continue
                 name = rendition_name(source_name, w, ORIGINAL_FORMATS[out_fmt])
                 if not default_storage.exists(name):
                     if pixels is None:
-                        pixels = _decode(image, top / width)
+                        pixels = _decode(image, top, width, orientation)
                     if resized is None:
                         resized = pixels if pixels.size == (w, h) else _resize(pixels, w, h)
                     default_storage.save(name, ContentFile(_encode(resized, out_fmt)))

@@ -2,7 +2,9 @@
 
 Drawn once with Pillow (the title and the site's name) and stored under a name derived
 from both and from the fonts that draw them, so a new title, site name or installed font
-gives a new image and an unchanged one is reused. Text no installed font can draw (a Japanese
+gives a new image and an unchanged one is reused. An article not yet public has its image
+named with its share secret too (articles/preview.py): nobody can confirm that a draft exists
+by guessing its title and asking for the name the title gives. Text no installed font can draw (a Japanese
 title without a CJK font, emoji) is never drawn as rows of empty boxes: the image then shows
 the site's name instead.
 """
@@ -39,10 +41,12 @@ CJK_FONT_FILES = (
 NEVER_DRAWN = "\U0010fffd"
 
 
-def share_image_name(title: str, site_name: str) -> str:
+def share_image_name(title: str, site_name: str, secret: str = "") -> str:
+    """`secret`: the article's share secret while it is not public, else empty."""
     title, site_name = _drawn_texts(clean_title(title), clean_title(site_name))
     fonts = f"{_font_file(title)}\n{_font_file(site_name)}"
-    digest = hashlib.sha256(f"{site_name}\n{title}\n{fonts}".encode()).hexdigest()[:32]
+    named = f"{site_name}\n{title}\n{fonts}" + (f"\n{secret}" if secret else "")
+    digest = hashlib.sha256(named.encode()).hexdigest()[:32]
     return f"{FOLDER}/{digest}.png"
 
 
@@ -146,9 +150,9 @@ def draw_share_image(title: str, site_name: str) -> bytes:
     return buffer.getvalue()
 
 
-def share_image_url(title: str, site_name: str) -> str:
+def share_image_url(title: str, site_name: str, secret: str = "") -> str:
     """The stored share image's URL for this title, drawing and storing it the first time."""
-    name = share_image_name(title, site_name)
+    name = share_image_name(title, site_name, secret)
     key = f"share-image:{name}"
     url = cache.get(key)
     if url is None:

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Defaults are safe for local use;
 production sets DEBUG=False, SECRET_KEY, ALLOWED_HOSTS and, behind TLS, HTTPS=True.
 """
 
+import datetime as dt
 import importlib.util
 import logging
 import os
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "reversion",
+    "axes",
     "articles",
 ]
 
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the final 404: old article addresses answer 301 (articles/redirects.py).
     "articles.redirects.RedirectFallbackMiddleware",
+    # Login throttling: answers a locked-out login with the page below.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "publication.urls"
@@ -145,6 +149,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes): failed logins are counted in the database, so every worker and
+# machine sees the same count. A username is locked out from one address at a time (username
+# and address together): a guesser is stopped, and cannot lock an editor out from elsewhere.
+# Unlock: `manage.py axes_reset_username NAME` (or axes_reset_ip ADDRESS, axes_reset for all).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "publication.clients.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept; the log of every successful login is not needed (the admin's own history is).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -198,7 +217,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -296,6 +316,8 @@ for _name, _minimum in {
     "CONN_MAX_AGE": 0,
     "PAGE_CACHE_SECONDS": 0,
     "PAGE_MAX_AGE": 0,
+    "LOGIN_FAILURE_LIMIT": 1,
+    "LOGIN_LOCKOUT_MINUTES": 1,
     "SECURE_HSTS_SECONDS": 0,
 }.items():
     _value = env.int(_name, default=_minimum)

@@ -5,7 +5,7 @@ from django.views.static import serve
 
 from articles import admin_import, editor, preview, sitemaps, views
 from articles.feeds import AtomFeed, AuthorFeed, JsonFeed, SiteFeed, TagFeed, feed_view
-from publication import health
+from publication import admin_shortcut, health
 
 urlpatterns = [
     # The markdownx editor's endpoints, staff only (see articles/editor.py).
@@ -13,6 +13,8 @@ urlpatterns = [
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload_image, name="markdownx_upload"),
     # Markdown import, before the admin's own URLs (articles/admin_import.py checks the rights).
     path("admin/articles/import/", admin.site.admin_view(admin_import.import_view), name="article_import"),
+    # "View on site", only for objects the user may view (before the admin's own shortcut).
+    path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(admin_shortcut.view_on_site)),
     path("admin/", admin.site.urls),
     # A signed, expiring preview link of a draft, for readers without an account (articles/preview.py).
     path("preview/<str:token>/", preview.shared_preview, name="article_share_preview"),

@@ -74,11 +74,12 @@ class SignerOfLastWeek(signing.TimestampSigner):
         return signing.b62_encode(int(time.time()) - 8 * 24 * 3600)
 
 
-def test_expired_share_link_is_404(client, settings):
+def test_expired_share_link_is_410(client, settings):
     settings.PREVIEW_LINK_MAX_AGE = 7 * 24 * 3600
     article = make_article("Shared Draft", draft=True)
-    old_token = SignerOfLastWeek(salt="masthead.preview").sign(str(article.uuid))
-    assert client.get(f"/preview/{old_token}/").status_code == 404
+    old_token = SignerOfLastWeek(salt="masthead.preview").sign(f"{article.uuid}.{article.share_secret}")
+    expired = client.get(f"/preview/{old_token}/")
+    assert expired.status_code == 410 and "has expired" in expired.content.decode()
     settings.PREVIEW_LINK_MAX_AGE = 9 * 24 * 3600  # the same link, within a longer validity
     assert client.get(f"/preview/{old_token}/").status_code == 200
 
@@ -97,7 +98,7 @@ def test_change_form_offers_preview_and_share_link(client):
     client.force_login(make_staff("Editor"))
     html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
     assert f"/admin/articles/article/{article.pk}/preview/" in html
-    token = signing.TimestampSigner(salt="masthead.preview").sign(str(article.uuid)).split(":")[0]
+    token = signing.TimestampSigner(salt="masthead.preview").sign(f"{article.uuid}.{article.share_secret}").split(":")[0]
     assert f"/preview/{token}:" in html
 
 

@@ -102,7 +102,8 @@ def make_admin_style_articles():
 
 def snapshot() -> dict:
     """Every stored field of every article, with its author and tags, by slug."""
-    skip = {"id", "updated", "version", "author"}
+    # share_secret: each site's own (it signs its preview links), never exported.
+    skip = {"id", "updated", "version", "author", "share_secret"}
     rows = {}
     for article in Article.objects.select_related("author").prefetch_related("tags"):
         row = {f.name: getattr(article, f.attname) for f in Article._meta.concrete_fields if f.name not in skip}

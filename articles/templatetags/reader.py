@@ -74,7 +74,9 @@ def share_image(context, article):
             return absolute_url(request, image.largest_url), image.width, image.height
     if article.hero_image_url:
         return article.hero_image_url, None, None
-    return absolute_url(request, share_image_url(article.title, str(context["site_name"]))), 1200, 630
+    # Until it is public (a preview), the image's name also depends on the article's share secret.
+    secret = "" if article.is_public else article.share_secret
+    return absolute_url(request, share_image_url(article.title, str(context["site_name"]), secret)), 1200, 630
 
 
 @register.simple_tag(takes_context=True)

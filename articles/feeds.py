@@ -224,7 +224,9 @@ def _freshness_fields(kind: str, subject) -> dict:
         "content_version": Subquery(version.values("token")),
         "content_changed": Subquery(version.values("changed")),
         "live": first(_in_scope(Article.objects.published(), kind, subject), "-publish_date"),
-        "next_due": first(_in_scope(Article.objects.scheduled(), kind, subject), "publish_date"),
+        # The whole site's next go-live, whatever the scope: a feed's lifetime must not tell
+        # which author or tag has an article coming.
+        "next_due": first(Article.objects.scheduled(), "publish_date"),
     }
 
 

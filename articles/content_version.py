@@ -98,10 +98,10 @@ def _article_before(sender, instance, raw=False, using=None, **kwargs):
 
 def _article_saved(sender, instance, using=None, **kwargs):
     before = instance.__dict__.pop("_shown_before", {})
-    after = {field: getattr(instance, field) for field in SHOWN_ELSEWHERE}
-    after["hero_image"] = instance.hero_image.name or ""
+    # As stored: the instance may still hold what it was given (a date as text).
+    after = Article.objects.using(using).filter(pk=instance.pk).values(*SHOWN_ELSEWHERE).first()
     if _is_public(before) or _is_public(after):
-        bump(using, site=any(before.get(field) != after[field] for field in SHOWN_ELSEWHERE))
+        bump(using, site=before != after)
     elif (before.get("draft"), before.get("publish_date")) != (after["draft"], after["publish_date"]):
         _refresh_next_publish(using)
 

@@ -15,13 +15,18 @@ REPORT_EVERY_SECONDS = 60
 _last_report = -REPORT_EVERY_SECONDS
 
 
-def database_unavailable(error: Exception) -> None:
+def database_unavailable(error: Exception, noticed_by: str = "A reader page") -> None:
     """The database does not answer: say so, at most once a minute; drop the broken connection
     so that the next request opens a new one."""
     global _last_report
     if time.monotonic() - _last_report >= REPORT_EVERY_SECONDS:
         _last_report = time.monotonic()
-        logger.error("The database does not answer (%s): cached pages are served, others answer 503.", error)
+        logger.error(
+            "%s failed: the database does not answer (%s). Cached pages are served, others answer 503; "
+            "this is said once a minute while it lasts.",
+            noticed_by,
+            error,
+        )
     connection.close()
 
 
@@ -41,6 +46,6 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except (DatabaseError, InterfaceError) as error:
-        database_unavailable(error)
+        database_unavailable(error, "Health check")
         return HttpResponse("database unavailable\n", content_type="text/plain", status=503)
     return HttpResponse("ok\n", content_type="text/plain")

@@ -412,3 +412,87 @@ def test_a_made_up_session_cookie_is_served_like_no_cookie(client):
     assert response.content == plain.content
     assert count == 2  # whether the session exists, then the version: the page came from the cache
     assert response["Cache-Control"] == plain["Cache-Control"]
+
+
+# The database down: readers still read.
+
+
+def http_get(url):
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_with_postgresql_stopped_cached_pages_are_served_and_others_answer_503(tmp_path):
+    """A real gunicorn on a throwaway PostgreSQL, which is then stopped."""
+    pytest.importorskip("psycopg")
+    if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)) and not shutil.which("gunicorn"):
+        pytest.skip("gunicorn is not installed")
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip("PostgreSQL is not installed (sh scripts/test.sh installs it)")
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="masthead-outage-")) / "postgres"  # a parent PostgreSQL's user can enter
+    database_url = subprocess.run(
+        ["sh", "scripts/services.sh", "postgres", str(folder)], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "publication.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "outage-test-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "CACHE_URL": "locmemcache://outage",  # the one worker's own memory
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "WEB_CONCURRENCY": "1",
+        "BIND": f"127.0.0.1:{port}",
+        "CONN_MAX_AGE": "60",
+    }
+    log = tmp_path / "gunicorn.log"
+    server = None
+    try:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+        script = (
+            "import django; django.setup()\n"
+            "from tests.factories import make_article\n"
+            "print(make_article('Read Through The Outage').get_absolute_url())\n"
+        )
+        path = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=60
+        ).stdout.split()[-1]
+        with open(log, "w") as out:
+            server = subprocess.Popen([sys.executable, "-m", "gunicorn", "publication.wsgi"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if http_get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        status, _, page = http_get(base + path)
+        assert status == 200 and b"Read Through The Outage" in page
+
+        subprocess.run(["sh", "scripts/services.sh", "stop", str(folder)], cwd=ROOT, check=True)
+        for _ in range(5):
+            status, headers, body = http_get(base + path)
+            assert status == 200 and body == page
+            assert headers["Cache-Control"] == "public, max-age=10" and "stale" in headers["Cache-Status"]
+            status, headers, body = http_get(base + "/archive/")  # never cached
+            assert status == 503 and b"Temporarily unavailable" in body and headers["Cache-Control"] == "no-store"
+            assert http_get(base + "/healthz")[0] == 503
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
+        subprocess.run(["sh", "scripts/services.sh", "stop", str(folder)], cwd=ROOT)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    output = log.read_text()
+    assert output.count("the database does not answer") == 1, output  # once a minute per worker
+    assert "Traceback" not in output and '" 500 ' not in output, output

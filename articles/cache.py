@@ -90,7 +90,8 @@ class PageCacheMiddleware:
                 return response
             base = get_max_age(response)
             patch_cache_control(response, public=True, max_age=settings.READER_CACHE_MAX_AGE if base is None else base)
-            set_response_etag(response)
+            if not response.has_header("ETag"):
+                set_response_etag(response)
             response.setdefault("Last-Modified", http_date())
             self._store(request, key, version, response)
         if state.next_publish:

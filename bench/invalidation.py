@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,17 @@ while True:
 """
 
 
+def warm(base: str, paths: list[str]):
+    """Every page once, so that each condition starts with the whole site in the cache."""
+
+    def get(path):
+        with urllib.request.urlopen(base + path, timeout=60) as response:
+            response.read()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(get, paths))
+
+
 def lua_for(paths: list[str]) -> str:
     listed = ",\n".join(f'  "{path}"' for path in paths)
     return (
@@ -125,11 +138,11 @@ def main():
         base = f"http://127.0.0.1:{args.port}"
         wait_until_up(base + "/healthz")
         reads = ["-s", str(work / "reads.lua")]
-        wrk(base + "/", max(args.seconds, 10), args.connections, *reads)  # every page once into the cache
         writers = {"no writes": None, "draft saved every 2 s": ("draft", "2"), "published article edited every 10 s": ("published", "10")}
         for _ in range(args.rounds):
             for name, writer in writers.items():
                 process = None
+                warm(base, paths)
                 if writer:
                     code = "import django, sys; django.setup(); exec(sys.argv[1])"
                     process = subprocess.Popen([PYTHON, "-c", code, WRITER, *writer], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)

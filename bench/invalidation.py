@@ -1,6 +1,6 @@
 """Reads while editors write: what each kind of write costs the page cache.
 
-    .venv/bin/python bench/invalidation.py [--articles 400] [--seconds 10] [--rounds 2] [--connections 16]
+    .venv/bin/python bench/invalidation.py [--articles 400] [--seconds 20] [--rounds 2] [--connections 16]
                                            [--port 8106] [--postgres]
 
 A throwaway site (SQLite, or a throwaway PostgreSQL with --postgres; a throwaway Redis as the
@@ -70,13 +70,13 @@ else:
     article = Article.objects.published().newest_first()[5]
 print("ready", flush=True)
 n = 0
-while True:
-    time.sleep(interval)
+while True:  # a save at once, then one every `interval`
     n += 1
     article = Article.objects.get(pk=article.pk)
     # The same length each time: the reading time stays, as with most corrections.
     article.body = article.body.rsplit("\\n\\n", 1)[0] + f"\\n\\nA corrected closing sentence, revision {n % 10}."
     article.save()
+    time.sleep(interval)
 """
 
 
@@ -105,7 +105,7 @@ def lua_for(paths: list[str]) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=20, help="per condition (default 20: two published edits)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8106)

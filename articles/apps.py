@@ -3,15 +3,12 @@ from django.db.models.signals import post_migrate
 
 
 def _after_migrate(**kwargs):
-    from .cache import content_changed
     from .roles import sync_groups
     from .search.sqlite import restore_after_migrate
 
     sync_groups()
     # Altering articles_article on SQLite remakes the table and drops the search triggers.
     restore_after_migrate(kwargs.get("using"))
-    # A deploy runs migrate: pages cached by the previous release (templates, settings) go stale.
-    content_changed(kwargs.get("using"))
 
 
 class ArticlesConfig(AppConfig):
@@ -21,5 +18,3 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         # Keep the role groups' permissions in step with the models after every migrate.
         post_migrate.connect(_after_migrate, sender=self)
-        # Saving content makes cached pages stale, in every process (web or management command).
-        from . import cache  # noqa: F401

@@ -1,273 +1,166 @@
-"""Whole-page caching of the reader site in the shared cache, with exact go-live.
+"""The reader page cache: Django's cache framework, keyed by the content version.
 
-Every anonymous GET/HEAD of a reader page (any URL outside `READER_CACHE_EXCLUDE`: the
-index, articles, authors, tags, archive, search, sitemaps, feeds, and whatever reader page
-comes next, with no per-view work) is answered from the shared cache when it can be.
+Interface for views: `PageCacheMiddleware` (in MIDDLEWARE after ConditionalGetMiddleware, which
+answers 304s for cached and fresh pages alike), `content_token()` (the token of what readers see
+now, for a view's own validators) and `content_changed()` (for a writer Django sends no signal
+for: raw SQL, a recount). Views do nothing else; a view's own max-age is kept, capped.
 
-- Freshness across processes: each cached page records the *content version* it was
-  rendered for. The version is one row in the database (`ContentVersion`), read with one
-  small query per request, so it holds for any cache (even per-process memory) and any
-  number of workers, machines and management commands. Saving or deleting any model of the
-  apps in `CACHE_INVALIDATING_APPS` (articles, authors, tags, the publication's settings...),
-  and `update()`/`bulk_create()` on articles, set a new version in the same transaction, so
-  every worker's next request after the commit misses and renders from the database.
-- Exact go-live: no page is kept past the next scheduled publish moment (looked up once per
-  content version and cached with it), so a scheduled article appears everywhere at its moment.
-- Never cached: requests carrying a session cookie (staff, previews), paths under
-  `READER_CACHE_EXCLUDE` (admin, /healthz, media), and responses that set a cookie, are not
-  200, or say `private`/`no-store`/`no-cache` (e.g. through `never_cache`).
-- Cookie-less requests all get the same page (a Vary: Cookie is moot); a page that varies by
-  other request headers (the feeds, by Accept) is kept once per variant.
-- CDNs and browsers get `Cache-Control: public, max-age` (capped by the next publish moment),
-  `ETag` and `Last-Modified`; conditional requests are answered 304 from the cache, and a 304
-  made by a view itself (the feeds) passes through untouched.
-- Each worker also keeps its last `READER_CACHE_LOCAL_PAGES` pages in memory, used only while
-  the version matches: a hit then costs the version query and no cache round trip.
-- A dead cache server is a miss (see publication/rediscache.py): pages come from the database.
+- Keys: the host, the path, the query parameters in `READER_CACHE_QUERY_PARAMS` (others are
+  not part of the key) and the request headers the response varies on, besides Cookie. The
+  cache version is the content token (`ContentVersion`, one row read per request), so a write
+  makes pages stale at once in every process, whatever the cache backend.
+- Two tokens: `token` moves with every change a reader can see (lists, feeds, search,
+  sitemaps use it), `site_token` only with what shows beyond an article's own page (titles,
+  dates, visibility, authors, tags, settings). An article's page is keyed by `site_token` and
+  its own `updated`, so an edit of its body costs its page, the lists and the feeds. A draft
+  that stays unpublished moves neither (articles/content_version.py listens to the writes).
+- Go-live: the row holds the next scheduled moment; the first request after it moves the tokens
+  (a go-live is a content change), and no max-age reaches past it.
+- Never cached: paths in `READER_CACHE_EXCLUDE`, requests with a session that exists or with
+  credentials (a made-up session cookie counts as none), responses that are not 200, set a
+  cookie, or say private/no-store/no-cache or `Vary: *`.
+- The database down: a cached page is served as it is, marked stale; otherwise 503.
 """
 
 import contextvars
-import threading
 import time
-from collections import OrderedDict
 from hashlib import sha256
+from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, get_max_age, patch_cache_control, set_response_etag
-from django.utils.http import http_date, parse_http_date_safe
+from django.db import InterfaceError, OperationalError
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_max_age, patch_cache_control, set_response_etag
+from django.utils.http import http_date
+
+from publication.health import database_unavailable, unavailable_response
+
+from .content_version import bump, read_state
+from .publication_settings import serving_version
 
 UNCACHEABLE = ("private", "no-store", "no-cache")
+IGNORED_VARY = {"cookie", "accept-encoding"}
+STALE_MAX_AGE = 10
 
 
 def shared_cache():
     return caches[settings.READER_CACHE_ALIAS]
 
 
-class _RequestVersion:
-    """The version read once for the request being served (on first use): the page and all it
-    shows, the publication settings included, then belong to that one version."""
-
-    state = None
-
-    def get(self):
-        from .models import ContentVersion
-
-        if self.state is None:
-            self.state = ContentVersion.current()
-        return self.state
+_serving = contextvars.ContextVar("masthead_serving_state", default=None)
 
 
-_request_version = contextvars.ContextVar("masthead_content_version", default=None)
+def content_token() -> str:
+    """The token of the content readers see now: it changes with every reader-visible write."""
+    return (_serving.get() or read_state()).token
 
 
-def content_state():
-    """The content version as committed now: token, next publish moment, settings token."""
-    from .models import ContentVersion
-
-    request_version = _request_version.get()
-    return request_version.get() if request_version else ContentVersion.current()
+def content_changed(using=None):
+    """Every cached page is stale from the moment the caller's transaction commits."""
+    bump(using)
 
 
-def content_version() -> str:
-    """The token of the content as committed now (articles.models.ContentVersion)."""
-    return content_state().token
-
-
-def content_changed(using=None, settings_changed=False):
-    """Content was written: every cached page is stale from the moment the write commits.
-
-    The token changes in the writer's own transaction, so no process can see the new token
-    with the old content, nor keep serving old pages once the new content is visible.
-    """
-    from .models import ContentVersion
-
-    ContentVersion.bump(using, settings_changed=settings_changed)
-
-
-def _model_changed(sender, **kwargs):
-    if sender._meta.app_label in settings.CACHE_INVALIDATING_APPS and sender.__name__ != "ContentVersion":
-        content_changed(kwargs.get("using"), settings_changed=sender.__name__ == "PublicationSettings")
-
-
-post_save.connect(_model_changed, dispatch_uid="masthead-cache-save")
-post_delete.connect(_model_changed, dispatch_uid="masthead-cache-delete")
-m2m_changed.connect(_model_changed, dispatch_uid="masthead-cache-m2m")
-
-
-def next_publish_time(state) -> float | None:
-    """When the next scheduled article goes public (a Unix time), or None.
-
-    The writer stored it with the version; once that moment has passed (or for a row written
-    before it was stored) the next one is looked up, once per version."""
-    if state.next_publish is not None and (state.next_publish == 0 or state.next_publish > time.time()):
-        return state.next_publish or None
-    version = state.token
-    moment = shared_cache().get(f"masthead:next-publish:{version}")
-    if moment is None or (moment and moment <= time.time()):
-        moment = _store_next_publish_time(version)
-    return moment or None
-
-
-def _store_next_publish_time(version: str) -> float:
-    from .models import Article
-
-    now = time.time()
-    date = Article.objects.scheduled().order_by("publish_date").values_list("publish_date", flat=True).first()
-    moment = date.timestamp() if date else 0.0
-    # Kept until that moment at most: then the next one is looked up.
-    timeout = int(moment - now) if moment else settings.READER_CACHE_SECONDS
-    shared_cache().set(f"masthead:next-publish:{version}", moment, timeout)
-    return moment
-
-
-class LocalPages:
-    """This worker's copies of the pages it served lately, trusted only while the shared content
-    version still matches: a hit costs one small read of the version instead of a whole page
-    from the shared cache."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, version: str):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or entry["version"] != version or entry["expires"] <= time.time():
-                return None
-            self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: dict):
-        with self.lock:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-class ReaderCacheMiddleware:
-    """Serves reader pages from the shared cache; see the module docstring."""
-
+class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.local = LocalPages(settings.READER_CACHE_LOCAL_PAGES)
-        self.excluded = tuple(settings.READER_CACHE_EXCLUDE)
+        self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
 
     def __call__(self, request):
-        token = _request_version.set(_RequestVersion())
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        key = self._key(request)
         try:
-            return self._respond(request)
-        finally:
-            _request_version.reset(token)
+            state = read_state(self._article_slug(request))
+        except (OperationalError, InterfaceError) as error:
+            database_unavailable(error)
+            return self._stale(request, key) or unavailable_response()
+        if state.page is None:  # a page of an article that does not exist (or moved): not kept
+            return self.get_response(request)
+        version = state.version
+        response = self._find(request, key, version)
+        if response is None:
+            tokens = _serving.set(state), serving_version.set(state.settings_token)
+            try:
+                response = self.get_response(request)
+            finally:
+                _serving.reset(tokens[0])
+                serving_version.reset(tokens[1])
+            if not self._cacheable_response(response):
+                return response
+            base = get_max_age(response)
+            patch_cache_control(response, public=True, max_age=settings.READER_CACHE_MAX_AGE if base is None else base)
+            if not response.has_header("ETag"):
+                set_response_etag(response)
+            response.setdefault("Last-Modified", http_date())
+            self._store(request, key, version, response)
+        if state.next_publish:
+            patch_cache_control(response, max_age=max(0, int(state.next_publish - time.time())))
+        return response
 
-    def _respond(self, request):
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            database_unavailable(exception)
+            return unavailable_response()
+        return None
+
+    def _cacheable_request(self, request) -> bool:
         if (
             request.method not in ("GET", "HEAD")
             or not settings.READER_CACHE_SECONDS
-            or request.path.startswith(self.excluded)
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or request.path.startswith(tuple(settings.READER_CACHE_EXCLUDE))
             or "HTTP_AUTHORIZATION" in request.META
         ):
-            return self.get_response(request)
-
-        key = f"masthead:page:{sha256(request.build_absolute_uri().encode()).hexdigest()}"
-        version = content_version()
-        entry = self._find(key, version, request)
-        if entry is not None:
-            response = HttpResponse(entry["content"], status=entry["status"])
-            # The stored headers were checked when first set: copied as they are (the hot path).
-            response.headers._store.update(entry["headers"])
-            max_age = max(0, min(entry["max_age"], int(entry["expires"] - time.time())))
-            response.headers["Cache-Control"] = f"public, max-age={max_age}"
-            return self._conditional(request, response)
-
-        response = self.get_response(request)
-        if not self._cacheable(response):
-            return response
-        now = time.time()
-        expires = now + settings.READER_CACHE_SECONDS
-        moment = next_publish_time(content_state())
-        if moment:
-            expires = min(expires, moment)
-        # A view's own max-age (the feeds') is kept, capped like ours.
-        max_age = get_max_age(response)
-        max_age = settings.READER_CACHE_MAX_AGE if max_age is None else max_age
-        if not response.has_header("ETag"):
-            set_response_etag(response)
-        if not response.has_header("Last-Modified"):
-            response["Last-Modified"] = http_date(now)
-        timeout = int(expires - time.time())  # rounded down: never kept past the moment
-        if timeout >= 1:
-            headers = {k.lower(): (k, v) for k, v in response.items() if k.lower() != "cache-control"}
-            entry = {"status": response.status_code, "headers": headers, "content": response.content}
-            entry.update(version=version, expires=expires, max_age=max_age)
-            vary = sorted(self._vary(response) - {"cookie", "accept-encoding"})
-            if vary:
-                marker = {"version": version, "expires": expires, "vary": vary}
-                shared_cache().set(key, marker, timeout)
-                self.local.put(key, marker)
-                key = self._variant_key(key, vary, request)
-            shared_cache().set(key, entry, timeout)
-            self.local.put(key, entry)
-        self._set_max_age(response, expires, max_age)
-        return self._conditional(request, response)
-
-    def _find(self, key: str, version: str, request):
-        """The page under `key` rendered for `version`: from this worker's memory, else the shared cache."""
-        entry = self.local.get(key, version)
-        if entry is None:
-            entry = shared_cache().get(key)
-            if entry is None or entry["version"] != version or entry["expires"] <= time.time():
-                return None
-            self.local.put(key, entry)
-        if "vary" in entry:
-            # The page differs by request headers (e.g. the feeds by Accept): one entry per variant.
-            return self._find(self._variant_key(key, entry["vary"], request), version, request)
-        return entry
+            return False
+        session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        return not session or not self.sessions().exists(session)
 
     @staticmethod
-    def _vary(response) -> set[str]:
-        return {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    def _article_slug(request) -> str | None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        return match.kwargs.get("slug") if match.url_name == "article_detail" else None
 
     @staticmethod
-    def _variant_key(key: str, names: list[str], request) -> str:
-        values = "\n".join(request.headers.get(name, "") for name in names)
-        return f"{key}:{sha256(values.encode()).hexdigest()}"
+    def _key(request) -> str:
+        params = sorted((name, request.GET.getlist(name)) for name in settings.READER_CACHE_QUERY_PARAMS if name in request.GET)
+        return "page:" + sha256(repr((request.get_host(), request.path, params)).encode()).hexdigest()
 
-    @classmethod
-    def _cacheable(cls, response) -> bool:
+    @staticmethod
+    def _variant(key, names, request) -> str:
+        return key + ":" + sha256(repr([request.headers.get(name) for name in names]).encode()).hexdigest()
+
+    def _find(self, request, key, version):
+        found = shared_cache().get(key, version=version)
+        if isinstance(found, list):  # the names of the headers this page varies on
+            found = shared_cache().get(self._variant(key, found, request), version=version)
+        if found is not None and request.method == "HEAD":
+            found.content = b""  # Content-Length stays the page's
+        return found
+
+    def _store(self, request, key, version, response):
+        vary = sorted({name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()} - IGNORED_VARY)
+        entries = {key: response}
+        if vary:
+            entries = {key: vary, self._variant(key, vary, request): response}
+        shared_cache().set_many(entries, settings.READER_CACHE_SECONDS, version=version)
+        # What to serve, as it is, while the database cannot say which version is current.
+        shared_cache().set(key + ":latest", version, settings.READER_CACHE_SECONDS)
+
+    def _stale(self, request, key):
+        version = shared_cache().get(key + ":latest")
+        response = self._find(request, key, version) if version else None
+        if response is not None:
+            response["Cache-Control"] = f"public, max-age={STALE_MAX_AGE}"
+            response["Cache-Status"] = "masthead; hit; detail=stale"
+        return response
+
+    @staticmethod
+    def _cacheable_response(response) -> bool:
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
         cache_control = response.get("Cache-Control", "").lower()
-        # Vary: * means the response cannot be reused at all.
-        return not any(word in cache_control for word in UNCACHEABLE) and "*" not in cls._vary(response)
-
-    @staticmethod
-    def _set_max_age(response, expires: float, max_age: int):
-        patch_cache_control(response, public=True, max_age=max(0, min(max_age, int(expires - time.time()))))
-
-    @staticmethod
-    def _conditional(request, response):
-        if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
-            return ReaderCacheMiddleware._head(request, response)
-        response = get_conditional_response(
-            request,
-            etag=response.get("ETag"),
-            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-            response=response,
-        )
-        return ReaderCacheMiddleware._head(request, response)
-
-    @staticmethod
-    def _head(request, response):
-        if request.method == "HEAD" and response.status_code == 200:
-            # Headers only, Content-Length included (WSGI servers complain about a HEAD body).
-            length = response.get("Content-Length", str(len(response.content)))
-            response.content = b""
-            response["Content-Length"] = length
-        return response
+        return not any(word in cache_control for word in UNCACHEABLE) and response.get("Vary", "").strip() != "*"
 

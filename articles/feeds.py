@@ -6,12 +6,14 @@ call to action last; its id is the article's UUID, so an edited or renamed artic
 back as new. `feed_view()` adds conditional GET (`condition`) and a short, public cache lifetime.
 """
 
+import contextvars
 import hashlib
 import json
 import math
 import mimetypes
 from datetime import datetime
 from datetime import timezone as dt_timezone
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -147,7 +149,8 @@ class Scope:
     write: an edit, a deletion, an unpublishing, a retagging. `last_modified` is the later of its
     change time and the newest go-live in scope (a scheduled article going live writes nothing),
     so If-Modified-Since sees every change that If-None-Match sees, deletions included.
-    `next_due` is the scope's next scheduled article: no cache may keep the feed past it.
+    `next_due` is the site's next scheduled article, whatever the scope: no cache may keep the
+    feed past it, and a feed's lifetime must not tell which author or tag has an article coming.
     """
 
     def __init__(self, request, subject, stats):
@@ -159,6 +162,11 @@ class Scope:
 
     def absolute(self, url: str) -> str:
         return absolute_url(self.request, url)
+
+    @cached_property
+    def publication(self):
+        """The publication's name, tagline, call to action and logo: read once per request."""
+        return current_publication()
 
     def max_age(self) -> int:
         max_age = settings.FEED_MAX_AGE
@@ -179,8 +187,11 @@ def _freshness_fields(articles_in_scope) -> dict:
         "content_version": Subquery(version.values("token")),
         "content_changed": Subquery(version.values("changed")),
         "went_live": first(articles_in_scope(Article.objects.published()), "-publish_date"),
-        "next_due": first(articles_in_scope(Article.objects.scheduled()), "publish_date"),
+        "next_due": first(Article.objects.scheduled(), "publish_date"),
     }
+
+
+_current_scope = contextvars.ContextVar("masthead_feed_scope")
 
 
 class SiteFeed(Feed):
@@ -202,6 +213,8 @@ class SiteFeed(Feed):
         scope = getattr(request, "_feed_scope", None)
         if scope is None:
             scope = request._feed_scope = self.read_scope(request, slug)
+        # item_* hooks are given only the item: they find the request's scope here.
+        _current_scope.set(scope)
         return scope
 
     def read_scope(self, request, slug) -> Scope:
@@ -231,7 +244,7 @@ class SiteFeed(Feed):
     # The feed.
 
     def publication(self):
-        return current_publication()
+        return _current_scope.get().publication
 
     def title(self, scope):
         return xml_text(self.publication().site_name)

@@ -3,10 +3,10 @@ import hashlib
 import secrets
 import unicodedata
 import uuid
-from collections import namedtuple
 
 from django.conf import settings
-from django.db import connection, models, router, transaction
+from django.db import models, router, transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
@@ -106,6 +106,11 @@ def date_range_problem(moment: dt.datetime) -> str | None:
     return None if inside else "must be between the years 1000 and 9998 (1000-01-01 and 9998-12-31 in UTC)"
 
 
+# Sent by update() (`fields`: the names written) and bulk_create() (`fields` None) on articles,
+# in the writer's transaction: what listens to article writes (the page cache) hears these too.
+bulk_written = Signal()
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What readers, feeds, sitemaps and search may see: the one visibility rule.
@@ -130,20 +135,16 @@ class ArticleQuerySet(models.QuerySet):
 
         return search_articles(self, nfc(query))
 
-    # update() and bulk_create() send no signals: tell the page cache (articles/cache.py) here.
+    # update() and bulk_create() send no per-row signals: they send `bulk_written` instead.
     def update(self, **kwargs):
-        from .cache import content_changed
-
         rows = super().update(**kwargs)
-        content_changed(self.db)
+        bulk_written.send(sender=Article, using=self.db, fields=set(kwargs))
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
-        from .cache import content_changed
-
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-        content_changed(self.db)
+            bulk_written.send(sender=Article, using=self.db, fields=None)
         return created
 
 
@@ -391,46 +392,24 @@ class Autosave(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row whose token changes with every write to the site's content.
+    """One row: the version of what readers see, which cached pages are keyed by.
 
-    Cached pages record the token they were rendered for (articles/cache.py). It lives in the
-    database, not in the cache, so every process (each web worker, a management command)
-    sees a change exactly when the content itself commits, whatever cache is configured.
+    It lives in the database, not in the cache, so every process sees a change exactly when
+    the content commits, whatever cache is configured. Written by articles/content_version.py.
     """
 
+    # Changes with every write a reader can see.
     token = models.CharField(max_length=32)
-    # When the token last changed: feeds' Last-Modified never falls behind it, so a deletion
+    # Changes with what shows beyond an article's own page (titles, dates, authors, tags,
+    # settings): an article's page is kept under it and the article's own `updated`.
+    site_token = models.CharField(max_length=32, default="")
+    # When `token` last changed: feeds' Last-Modified never falls behind it, so a deletion
     # (which moves no article's dates) still answers If-Modified-Since with the new content.
     changed = models.DateTimeField(null=True)
-    # Found by the writer, read with the token: when the next scheduled article goes public
-    # (a Unix time; 0 when none is scheduled), so no cached page outlives that moment.
+    # When the next scheduled article goes public (a Unix time; 0 when none is scheduled).
     next_publish = models.FloatField(null=True)
-    # Changes only when the publication settings are saved: they are cached under it.
+    # Changes only when the publication settings are saved: the record is cached under it.
     settings_token = models.CharField(max_length=32, default="")
-
-    State = namedtuple("State", "token next_publish settings_token")
-
-    @classmethod
-    def bump(cls, using=None, settings_changed=False):
-        upcoming = Article.objects.using(using).scheduled().order_by("publish_date")
-        moment = upcoming.values_list("publish_date", flat=True).first()
-        values = {
-            "token": uuid.uuid4().hex,
-            "changed": timezone.now(),
-            "next_publish": moment.timestamp() if moment else 0.0,
-        }
-        if settings_changed:
-            values["settings_token"] = uuid.uuid4().hex
-        if not cls.objects.using(using).filter(pk=1).update(**values):
-            cls.objects.using(using).update_or_create(pk=1, defaults=values)
-
-    @classmethod
-    def current(cls) -> "ContentVersion.State":
-        # Read on every cached page: plain SQL costs a tenth of the ORM's query building here.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT token, next_publish, settings_token FROM {cls._meta.db_table} WHERE id = 1")
-            row = cursor.fetchone()
-        return cls.State(*row) if row else cls.State("", None, "")
 
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.

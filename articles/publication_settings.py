@@ -1,10 +1,12 @@
 """What every page shares about the publication, editable in the admin without a deploy.
 
-One record (pk 1), read through the cache under a settings token kept with the content
-version: saving the record changes both (articles/cache.py), so every process reads the new
-record at once and no page is cached with the old one. Values left empty fall back to the SITE_NAME /
-SITE_TAGLINE / DEFAULT_CTA settings.
+One record (pk 1). Values left empty fall back to the SITE_NAME / SITE_TAGLINE / DEFAULT_CTA
+settings. While a page is rendered for a known content version (the page cache sets
+`serving_version`, which every save of the record moves), the record is read once per version
+through the cache; otherwise from the database.
 """
+
+import contextvars
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,13 +73,15 @@ class PublicationSettings(models.Model):
         return [line.strip() for line in self.social_links.splitlines() if line.strip()]
 
 
-def current() -> PublicationSettings:
-    """The settings record (unsaved defaults when none exists), cached."""
-    from .cache import content_state
+serving_version = contextvars.ContextVar("masthead_serving_version", default=None)
 
-    key = f"{CACHE_KEY}:{content_state().settings_token}"
-    record = cache.get(key)
+
+def current() -> PublicationSettings:
+    """The settings record (unsaved defaults when none exists)."""
+    version = serving_version.get()
+    record = cache.get(f"{CACHE_KEY}:{version}") if version is not None else None
     if record is None:
         record = PublicationSettings.objects.filter(pk=1).first() or PublicationSettings(pk=1)
-        cache.set(key, record, settings.READER_CACHE_SECONDS or 600)
+        if version is not None:
+            cache.set(f"{CACHE_KEY}:{version}", record, settings.READER_CACHE_SECONDS or 600)
     return record

@@ -50,8 +50,8 @@ def wait_until_up(url, seconds=30):
     sys.exit(f"the server did not answer {url} within {seconds} s")
 
 
-def wrk(url, seconds, connections):
-    out = sh("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url)
+def wrk(url, seconds, connections, *options):
+    out = sh("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", *options, url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def percentile(p):

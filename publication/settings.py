@@ -68,14 +68,17 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "articles",
+    "publication",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "publication.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before sessions and auth: a cached page is served without touching them.
-    "articles.cache.ReaderCacheMiddleware",
+    # 304s for every page, cached or not; then the page cache, before sessions and auth: a
+    # cached page is served without touching them.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,10 +138,9 @@ if "redis" in CACHES["default"]["BACKEND"]:
 READER_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 READER_CACHE_MAX_AGE = env.int("PAGE_MAX_AGE", default=60)
 READER_CACHE_ALIAS = "default"
-# Pages each worker also keeps in memory, checked against the shared content version on every hit.
-READER_CACHE_LOCAL_PAGES = 500
-# Saving or deleting a row of these apps' models makes every cached page stale.
-CACHE_INVALIDATING_APPS = ["articles"]
+# The query parameters reader pages depend on (lists, search, sitemap sections): the only ones
+# in a page's cache key, so `?utm_source=…` or `?v=N` is the same page, not a new entry.
+READER_CACHE_QUERY_PARAMS = ["page", "q", "p"]
 # Paths never served from the page cache (static files never reach it: whitenoise comes first).
 READER_CACHE_EXCLUDE = ["/admin/", "/preview/", "/healthz", "/media/"]
 

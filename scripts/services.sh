@@ -53,7 +53,9 @@ start_redis() {
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$1"
   port=$(free_port)
+  # A memory limit with an eviction policy: the page cache can never fill the machine.
   redis-server --bind 127.0.0.1 --port "$port" --dir "$1" --save "" --appendonly no \
+    --maxmemory 256mb --maxmemory-policy allkeys-lru \
     --daemonize yes --pidfile "$1/redis.pid" --logfile "$1/redis.log"
   wait_for 10 redis-cli -p "$port" ping || { cat "$1/redis.log" >&2; exit 1; }
   echo "$port" >"$1/redis.port"

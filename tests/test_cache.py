@@ -307,3 +307,192 @@ def test_the_first_miss_after_a_save_is_at_most_four_queries(client, url):
     response, count = queries(client, url)
     assert response.status_code == 200
     assert count <= 4, count
+
+
+# Invalidate what changed for readers, and only that.
+
+
+def test_saving_a_draft_leaves_readers_pages_cached(client):
+    article = make_article("Public Piece", tags=["Essays"])
+    draft = make_article("Work In Progress", draft=True, tags=["Essays"])
+    urls = ("/", article.get_absolute_url(), "/feed/", "/tags/essays/")
+    for url in urls:
+        client.get(url)
+    draft.body = "A second paragraph, saved as the editor types."
+    draft.save()
+    draft.tags.add(make_tag("Drafts only"))
+    for url in urls:
+        _, count = queries(client, url)
+        assert count == 1, url  # still the cached page: the version read only
+    scheduled = make_article("Later", publish_in=timedelta(days=3))
+    scheduled.body = "Edited before it goes out."
+    scheduled.save()
+    for url in urls:
+        response, count = queries(client, url)
+        assert count == 1 and b"Work In Progress" not in response.content, url
+
+
+def test_a_body_edit_costs_its_own_page_and_the_lists_not_other_articles(client):
+    author = make_author("Ada Writer")
+    edited = make_article("Edited Piece", author=author)
+    other = make_article("Other Piece", author=author, publish_date=edited.publish_date - timedelta(days=3))
+    for url in ("/", edited.get_absolute_url(), other.get_absolute_url(), "/feed/"):
+        client.get(url)
+    edited.body = "A corrected sentence that readers must see."
+    edited.save()
+    assert b"A corrected sentence" in client.get(edited.get_absolute_url()).content
+    assert b"A corrected sentence" in client.get("/feed/").content
+    _, count = queries(client, "/")
+    assert count > 1  # the lists render again: they carry the article's modification date
+    _, count = queries(client, other.get_absolute_url())
+    assert count == 1  # nothing of the edited article's body shows there
+
+
+def test_a_title_edit_reaches_the_pages_that_show_it(client):
+    author = make_author("Ada Writer")
+    first = make_article("First Title", author=author, tags=["Essays"], description="A summary.")
+    second = make_article("Neighbour", author=author, tags=["Essays"], publish_date=first.publish_date - timedelta(days=1))
+    client.get(second.get_absolute_url())
+    first.title = "A Better Title"
+    first.save()
+    page = client.get(second.get_absolute_url()).content
+    assert b"A Better Title" in page and b"First Title" not in page  # its neighbour and related links
+
+
+def test_unpublishing_through_update_reaches_every_page(client):
+    author = make_author("Ada Writer")
+    pulled = make_article("Pulled Piece", author=author, tags=["Essays"])
+    kept = make_article("Kept Piece", author=author, tags=["Essays"], publish_date=pulled.publish_date - timedelta(days=1))
+    for url in ("/", kept.get_absolute_url(), pulled.get_absolute_url()):
+        client.get(url)
+    Article.objects.filter(pk=pulled.pk).update(draft=True)
+    assert b"Pulled Piece" not in client.get(kept.get_absolute_url()).content
+    assert client.get(pulled.get_absolute_url()).status_code == 404
+
+
+# Keys hold what a page depends on.
+
+
+def test_query_parameters_a_page_does_not_use_are_not_part_of_its_key(client):
+    make_article("Cached")
+    first = client.get("/feed/")
+    for n in range(5):
+        response, count = queries(client, f"/feed/?v={n}&utm_source=newsletter")
+        assert count == 1 and response.content == first.content
+    # The parameters pages do use make pages of their own.
+    for n in range(12):
+        make_article(f"Filler {n}")
+    assert client.get("/").content != client.get("/?page=2").content
+    assert b"Cached" in client.get("/search/?q=cached").content
+    assert b"Cached" not in client.get("/search/?q=nothing+like+it").content
+
+
+def test_distinct_query_strings_do_not_grow_the_shared_cache(client, settings, redis_url):
+    import redis
+
+    use_redis(settings, redis_url)
+    server = redis.Redis.from_url(redis_url)
+    make_article("Cached")
+    client.get("/feed/")
+    before = server.dbsize()
+    for n in range(50):
+        client.get(f"/feed/?v={n}")
+    assert server.dbsize() == before
+
+
+# Scheduling does not leak.
+
+
+def test_a_made_up_session_cookie_is_served_like_no_cookie(client):
+    make_article("Public")
+    make_article("Coming", author=make_author("Bob Scribe"), publish_in=timedelta(minutes=3))
+    plain = client.get("/authors/ada-writer/feed/")
+    client.cookies["sessionid"] = "made-up-session-key-0123456789"
+    response, count = queries(client, "/authors/ada-writer/feed/")
+    assert response.content == plain.content
+    assert count == 2  # whether the session exists, then the version: the page came from the cache
+    assert response["Cache-Control"] == plain["Cache-Control"]
+
+
+# The database down: readers still read.
+
+
+def http_get(url):
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_with_postgresql_stopped_cached_pages_are_served_and_others_answer_503(tmp_path):
+    """A real gunicorn on a throwaway PostgreSQL, which is then stopped."""
+    pytest.importorskip("psycopg")
+    if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)) and not shutil.which("gunicorn"):
+        pytest.skip("gunicorn is not installed")
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip("PostgreSQL is not installed (sh scripts/test.sh installs it)")
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="masthead-outage-")) / "postgres"  # a parent PostgreSQL's user can enter
+    database_url = subprocess.run(
+        ["sh", "scripts/services.sh", "postgres", str(folder)], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "publication.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "outage-test-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "CACHE_URL": "locmemcache://outage",  # the one worker's own memory
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "WEB_CONCURRENCY": "1",
+        "BIND": f"127.0.0.1:{port}",
+        "CONN_MAX_AGE": "60",
+    }
+    log = tmp_path / "gunicorn.log"
+    server = None
+    try:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+        script = (
+            "import django; django.setup()\n"
+            "from tests.factories import make_article\n"
+            "print(make_article('Read Through The Outage').get_absolute_url())\n"
+        )
+        path = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=60
+        ).stdout.split()[-1]
+        with open(log, "w") as out:
+            server = subprocess.Popen([sys.executable, "-m", "gunicorn", "publication.wsgi"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if http_get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        status, _, page = http_get(base + path)
+        assert status == 200 and b"Read Through The Outage" in page
+
+        subprocess.run(["sh", "scripts/services.sh", "stop", str(folder)], cwd=ROOT, check=True)
+        for _ in range(5):
+            status, headers, body = http_get(base + path)
+            assert status == 200 and body == page
+            assert headers["Cache-Control"] == "public, max-age=10" and "stale" in headers["Cache-Status"]
+            status, headers, body = http_get(base + "/archive/")  # never cached
+            assert status == 503 and b"Temporarily unavailable" in body and headers["Cache-Control"] == "no-store"
+            assert http_get(base + "/healthz")[0] == 503
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
+        subprocess.run(["sh", "scripts/services.sh", "stop", str(folder)], cwd=ROOT)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    output = log.read_text()
+    assert output.count("the database does not answer") == 1, output  # once a minute per worker
+    assert "Traceback" not in output and '" 500 ' not in output, output

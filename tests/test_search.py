@@ -397,13 +397,19 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from articles.models import ContentVersion
+
     # Unapply it and what is built on it only (`migrate articles 0014` would also unapply the
     # other 0015, whose tables saving an article needs).
     executor = MigrationExecutor(connection)
     search_migration = ("articles", "0015_search_vector")
     applied = executor.loader.applied_migrations
     plan = [(executor.loader.graph.nodes[key], True) for key in executor.loader.graph.backwards_plan(search_migration) if key in applied]
-    state = executor.migrate([search_migration], plan=plan)
+    executor.migrate([search_migration], plan=plan)
+    # Every write moves the page cache's row, whose column a later migration adds: kept meanwhile.
+    site_token = ContentVersion._meta.get_field("site_token")
+    with connection.schema_editor() as editor:
+        editor.add_field(ContentVersion, site_token)
     try:
         # The articles table as it was then (later migrations add columns): its historical model.
         was_applied = [key for key in executor.recorder.applied_migrations() if key[0] == "articles"]
@@ -414,6 +420,8 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
             author=author, draft=False, publish_date=timezone.now() - timedelta(days=1),
         )
     finally:
+        with connection.schema_editor() as editor:
+            editor.remove_field(ContentVersion, site_token)
         call_command("migrate", "articles", verbosity=0)
     assert titles(client, "okapi") == ["Written before"]
     assert titles(client, "zibar") == ["Written before"]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PublicationConfig(AppConfig):
+    """The project: connects what listens to content writes, so that every process (web
+    worker, management command) has it. The content itself imports none of it."""
+
+    name = "publication"
+
+    def ready(self):
+        from articles import content_version
+
+        content_version.connect()

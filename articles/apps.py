@@ -23,3 +23,5 @@ class ArticlesConfig(AppConfig):
         post_migrate.connect(_after_migrate, sender=self)
         # Saving content makes cached pages stale, in every process (web or management command).
         from . import cache  # noqa: F401
+        # The admin of the WebSub hub and webhooks (subscribers, deliveries).
+        from .websub import admin  # noqa: F401

@@ -37,6 +37,7 @@ from .markdown import strip_control_characters
 from .models import Article, Author, ContentVersion, Tag
 from .publication_settings import current as current_publication
 from .visibility import public_authors, public_tags
+from .websub.links import link_header, write_hub_links
 
 # Bump when the feeds' markup changes, so validators (ETags) and stored entries change with it.
 FEED_MARKUP_VERSION = 3
@@ -418,6 +419,7 @@ def conditional_feed_response(request: HttpRequest, scope: FeedScope, fmt: str, 
     else:
         response.headers.pop("Last-Modified", None)
     patch_cache_control(response, public=True, max_age=fresh.max_age())
+    response.headers["Link"] = link_header(scope.feed_url(fmt))  # WebSub discovery
     return response
 
 
@@ -433,6 +435,7 @@ class RssFeedGenerator(feedgenerator.Rss201rev2Feed):
 
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
+        write_hub_links(handler, self.feed["feed_url"], "atom:link")
         if self.feed["icon_url"]:
             handler.startElement("image", {})
             handler.addQuickElement("url", self.feed["icon_url"])
@@ -456,6 +459,7 @@ class AtomFeedGenerator(feedgenerator.Atom1Feed):
 
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
+        write_hub_links(handler, self.feed["feed_url"], "link")
         if self.feed["icon_url"]:
             handler.addQuickElement("icon", self.feed["icon_url"])
             handler.addQuickElement("logo", self.feed["icon_url"])

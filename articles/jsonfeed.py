@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from .feeds import FeedEntry, FeedScope, conditional_feed_response, xml_text
+from .websub.links import hub_urls
 
 CONTENT_TYPE = "application/feed+json; charset=utf-8"
 
@@ -47,6 +48,7 @@ def json_feed_document(scope: FeedScope) -> dict:
         "description": scope.description,
         "language": settings.LANGUAGE_CODE,
         "items": [_item(entry) for entry in scope.entries()],
+        "hubs": [{"type": "WebSub", "url": hub} for hub in hub_urls(scope.feed_url("json"))],
     }
     if scope.icon_url:
         document["icon"] = document["favicon"] = scope.icon_url

@@ -376,3 +376,10 @@ from .publication_settings import PublicationSettings, current as current_public
 from .archive import ArchiveMonth, ArchiveZone, connect as _connect_archive  # noqa: E402,F401
 
 _connect_archive(Article)
+
+# Publish events, the WebSub hub's subscriptions and deliveries, webhooks (articles/websub/),
+# and the signals that schedule events from article writes.
+from .websub.models import Delivery, PublishEvent, Subscription, SubscriptionRequest, Webhook  # noqa: E402,F401
+from .websub.events import connect as _connect_events  # noqa: E402
+
+_connect_events(Article)

@@ -6,6 +6,7 @@ from django.views.static import serve
 from articles import admin_import, editor, preview, sitemaps, views
 from articles.feeds import ArticlesAtomFeed, ArticlesFeed, FeedScope
 from articles.jsonfeed import json_feed
+from articles.websub import hub
 from publication import health
 
 urlpatterns = [
@@ -38,6 +39,8 @@ urlpatterns = [
     path("tags/<str:slug>/feed/atom/", ArticlesAtomFeed(FeedScope.TAG), name="tag_feed_atom"),
     path("tags/<str:slug>/feed.json", json_feed, {"scope_kind": FeedScope.TAG}, name="tag_feed_json"),
     path("healthz", health.healthz, name="healthz"),
+    # The WebSub hub every feed advertises (articles/websub/hub.py).
+    path("hub/", hub.hub, name="websub_hub"),
 ]
 
 if settings.SERVE_MEDIA:

@@ -109,6 +109,13 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Persistent connections, checked before reuse so a restarted database server costs no error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to one file: a transaction takes the write lock
+    # when it begins and waits for it (a lock taken midway fails at once: "database is locked"),
+    # and readers never wait for a writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if not importlib.util.find_spec("psycopg"):
         raise invalid("DATABASE_URL", env.str("DATABASE_URL"), "PostgreSQL needs psycopg: pip install 'masthead[postgres]'")

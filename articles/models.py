@@ -141,11 +141,27 @@ class ArticleQuerySet(models.QuerySet):
         from .archive import count_created
         from .cache import content_changed
 
+        from .websub.events import bulk_created
+
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             count_created(created, self.db, **kwargs)
+            bulk_created(created, self.db)  # scheduled articles' publish events
         content_changed(self.db)
         return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .websub.events import bulk_updated
+
+        objs = list(objs)
+        if not {"draft", "publish_date"} & set(fields):
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
+            before = {pk: None if draft else date for pk, draft, date in rows.values_list("pk", "draft", "publish_date")}
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            bulk_updated(objs, before, self.db)  # publish events follow dates and drafts
+        return updated
 
 
 class Article(models.Model):

@@ -462,3 +462,27 @@ def test_redirects_are_not_followed(client, callback, worker, private_allowed):
         assert target.posts == []
     finally:
         target.close()
+
+
+@pytest.mark.django_db
+def test_imported_scheduled_articles_get_their_event_and_a_date_change_on_reimport_reschedules_it(tmp_path):
+    from django.core.management import call_command
+
+    from tests.factories import ARTICLE_TEXT
+
+    def write(date):
+        text = ARTICLE_TEXT.replace("publish_date: '2024-02-16'", f"publish_date: '{date}'")
+        (tmp_path / "scheduled.md").write_text(text.replace("title: 'A Test Article: With a Colon'", "title: 'Imported'\nslug: 'imported'"))
+        call_command("import_articles", str(tmp_path / "scheduled.md"), stdout=open(os.devnull, "w"))
+
+    write("2999-01-02T10:00:00+00:00")
+    write("2999-01-02T10:00:00+00:00")  # the same file again: unchanged, nothing new
+    [event] = PublishEvent.objects.all()
+    assert event.status == Job.PENDING and event.due_at.year == 2999
+    write("2999-03-04T10:00:00+00:00")
+    statuses = sorted(PublishEvent.objects.values_list("due_at__month", "status"))
+    assert statuses == [(1, Job.CANCELLED), (3, Job.PENDING)]
+    # A back catalogue announces nothing.
+    (tmp_path / "old.md").write_text(ARTICLE_TEXT.replace("title: 'A Test Article: With a Colon'", "title: 'Old'\nslug: 'old'"))
+    call_command("import_articles", str(tmp_path / "old.md"), stdout=open(os.devnull, "w"))
+    assert PublishEvent.objects.count() == 2

@@ -124,23 +124,45 @@ def _stored(sender, instance, raw, using, **kwargs):
     instance._websub_before = row and _moment(*row)
 
 
+def moment_changed(article, before, using, created=False, announce_updates=True) -> None:
+    """Schedule, reschedule or cancel `article`'s events; `before` is its public moment before the write."""
+    now = timezone.now()
+    after = _moment(article.draft, article.publish_date)
+    was_public = before is not None and before <= now
+    is_public = after is not None and after <= now
+    if after != before:
+        cancel_published(article.uuid, using, keep_moment=after)
+        if after is not None and not (was_public and is_public):
+            schedule_published(article, after, using)
+    if was_public and not is_public:
+        announce(PublishEvent.UNPUBLISHED, article, using)
+    elif was_public and is_public and not created and announce_updates:
+        announce(PublishEvent.UPDATED, article, using)
+
+
 def _saved(sender, instance, created, raw, using, **kwargs):
     if raw:
         return
     before = getattr(instance, "_websub_before", None)
     instance._websub_before = None
+    moment_changed(instance, before, using, created=created)
+
+
+def bulk_created(articles, using) -> None:
+    """`bulk_create()` (the importer): scheduled articles get their event. Articles already
+    public when imported (a back catalogue) announce nothing: thousands of old articles are
+    not news."""
     now = timezone.now()
-    after = _moment(instance.draft, instance.publish_date)
-    was_public = before is not None and before <= now
-    is_public = after is not None and after <= now
-    if after != before:
-        cancel_published(instance.uuid, using, keep_moment=after)
-        if after is not None and not (was_public and is_public):
-            schedule_published(instance, after, using)
-    if was_public and not is_public:
-        announce(PublishEvent.UNPUBLISHED, instance, using)
-    elif was_public and is_public and not created:
-        announce(PublishEvent.UPDATED, instance, using)
+    for article in articles:
+        if not article.draft and article.publish_date > now:
+            schedule_published(article, article.publish_date, using)
+
+
+def bulk_updated(articles, before: dict, using) -> None:
+    """`bulk_update()` (the importer updating articles): `before` maps pk to the old public
+    moment. Dates and drafts are followed as for a save; content edits announce nothing."""
+    for article in articles:
+        moment_changed(article, before.get(article.pk), using, announce_updates=False)
 
 
 def _deleted(sender, instance, using, **kwargs):

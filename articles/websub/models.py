@@ -174,13 +174,6 @@ class Webhook(models.Model):
     def __str__(self):
         return self.description or self.url
 
-    def wants(self, kind: str) -> bool:
-        return {
-            PublishEvent.PUBLISHED: self.on_published,
-            PublishEvent.UPDATED: self.on_updated,
-            PublishEvent.UNPUBLISHED: self.on_unpublished,
-        }[kind]
-
     @classmethod
     def wanting(cls, kind: str):
         field = {

@@ -29,6 +29,13 @@ def article_url(article) -> str:
     return settings.SITE_URL.rstrip("/") + article.get_absolute_url()
 
 
+def _date(article, name: str):
+    """A date of `article` as an aware datetime: one given as text (fixtures, a shell) is saved
+    as a datetime but stays text on the instance."""
+    value = article._meta.get_field(name).to_python(getattr(article, name))
+    return timezone.make_aware(value) if value is not None and timezone.is_naive(value) else value
+
+
 def article_payload(article) -> dict:
     """What webhooks receive about an article."""
     return {
@@ -36,9 +43,9 @@ def article_payload(article) -> dict:
         "uuid": str(article.uuid),
         "url": article_url(article),
         "title": article.title,
-        "publish_date": article.publish_date.isoformat(),
-        "updated": article.updated.isoformat(),
-        "created": article.created_date.isoformat(),
+        "publish_date": _date(article, "publish_date").isoformat(),
+        "updated": _date(article, "updated").isoformat(),
+        "created": _date(article, "created_date").isoformat(),
     }
 
 
@@ -127,7 +134,7 @@ def _stored(sender, instance, raw, using, **kwargs):
 def moment_changed(article, before, using, created=False, announce_updates=True) -> None:
     """Schedule, reschedule or cancel `article`'s events; `before` is its public moment before the write."""
     now = timezone.now()
-    after = _moment(article.draft, article.publish_date)
+    after = _moment(article.draft, _date(article, "publish_date"))
     was_public = before is not None and before <= now
     is_public = after is not None and after <= now
     if after != before:
@@ -154,8 +161,9 @@ def bulk_created(articles, using) -> None:
     not news."""
     now = timezone.now()
     for article in articles:
-        if not article.draft and article.publish_date > now:
-            schedule_published(article, article.publish_date, using)
+        moment = _date(article, "publish_date")
+        if not article.draft and moment > now:
+            schedule_published(article, moment, using)
 
 
 def bulk_updated(articles, before: dict, using) -> None:

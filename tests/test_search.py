@@ -401,9 +401,15 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
     applied = executor.loader.applied_migrations
     plan = [(executor.loader.graph.nodes[key], True) for key in executor.loader.graph.backwards_plan(search_migration) if key in applied]
     executor.migrate([search_migration], plan=plan)
+    # The later migrations are unapplied too: publish events (articles/websub/) have no table yet.
+    from articles.models import Article
+    from articles.websub.events import connect, disconnect
+
+    disconnect(Article)
     try:
         make_article("Written before", body="An okapi in the body.", subtitle="Zanzibar notes")
     finally:
+        connect(Article)
         call_command("migrate", "articles", verbosity=0)
     assert titles(client, "okapi") == ["Written before"]
     assert titles(client, "zibar") == ["Written before"]

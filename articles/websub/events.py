@@ -183,3 +183,9 @@ def connect(article_model) -> None:
     pre_save.connect(_stored, sender=article_model, dispatch_uid="masthead-websub-pre-save")
     post_save.connect(_saved, sender=article_model, dispatch_uid="masthead-websub-save")
     post_delete.connect(_deleted, sender=article_model, dispatch_uid="masthead-websub-delete")
+
+
+def disconnect(article_model) -> None:
+    pre_save.disconnect(sender=article_model, dispatch_uid="masthead-websub-pre-save")
+    post_save.disconnect(sender=article_model, dispatch_uid="masthead-websub-save")
+    post_delete.disconnect(sender=article_model, dispatch_uid="masthead-websub-delete")

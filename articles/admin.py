@@ -823,3 +823,6 @@ class PublicationSettingsAdmin(HttpsByDefault, VersionAdmin):
 
     def recoverlist_view(self, request, extra_context=None):
         raise Http404
+
+# The WebSub hub's and webhooks' admin (subscribers, deliveries).
+from .websub import admin as _websub_admin  # noqa: E402,F401

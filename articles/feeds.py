@@ -32,6 +32,7 @@ from .markdown import strip_control_characters
 from .models import Article, ContentVersion
 from .publication_settings import current as current_publication
 from .visibility import public_authors, public_tags
+from .websub.links import hub_urls, link_header, write_hub_links
 
 
 def xml_text(value) -> str:
@@ -66,6 +67,7 @@ class RssFeed(LastModifiedMixin, feedgenerator.Rss201rev2Feed):
             handler.addQuickElement("title", self.feed["title"])
             handler.addQuickElement("link", self.feed["link"])
             handler.endElement("image")
+        write_hub_links(handler, self.feed["feed_url"], "atom:link")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -81,6 +83,7 @@ class AtomFeed(LastModifiedMixin, feedgenerator.Atom1Feed):
         if self.feed["icon_url"]:
             handler.addQuickElement("icon", self.feed["icon_url"])
             handler.addQuickElement("logo", self.feed["icon_url"])
+        write_hub_links(handler, self.feed["feed_url"], "link")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, {**item, "enclosures": []})
@@ -132,6 +135,7 @@ class JsonFeed(LastModifiedMixin, feedgenerator.SyndicationFeed):
             "feed_url": feed["feed_url"],
             "description": feed["description"],
             "language": feed["language"],
+            "hubs": [{"type": "WebSub", "url": hub} for hub in hub_urls(feed["feed_url"])],
             "items": [self._item(item) for item in self.items],
         }
         if feed["icon_url"]:
@@ -190,6 +194,13 @@ def _freshness_fields(articles_in_scope) -> dict:
         "next_due": first(Article.objects.scheduled(), "publish_date"),
     }
 
+
+# The URL names of every feed, by scope (publication/urls.py): the hub's topics.
+FEED_URL_NAMES = {
+    "site": ("feed_rss", "feed_atom", "feed_json"),
+    "author": ("author_feed_rss", "author_feed_atom", "author_feed_json"),
+    "tag": ("tag_feed_rss", "tag_feed_atom", "tag_feed_json"),
+}
 
 _current_scope = contextvars.ContextVar("masthead_feed_scope")
 
@@ -418,6 +429,7 @@ def feed_view(feed_class, feed_type=RssFeed):
     def view(request, slug=None):
         response = conditional(request, slug=slug)
         patch_cache_control(response, public=True, max_age=feed.scope(request, slug).max_age())
+        response.headers["Link"] = link_header(absolute_url(request, request.path))  # WebSub discovery
         if feed_type is not JsonFeed:
             patch_vary_headers(response, ["Accept"])
             if "text/html" in request.headers.get("Accept", "") and response.status_code == 200:

@@ -106,8 +106,10 @@ def date_range_problem(moment: dt.datetime) -> str | None:
     return None if inside else "must be between the years 1000 and 9998 (1000-01-01 and 9998-12-31 in UTC)"
 
 
-# Sent by update() (`fields`: the names written) and bulk_create() (`fields` None) on articles,
-# in the writer's transaction: what listens to article writes (the page cache) hears these too.
+# Sent by update() (`fields`: the names written), bulk_create() (`fields` None, `objs` the
+# articles made) and bulk_update() (`objs`, and `before`: each article's public moment before,
+# None when it was a draft) in the writer's transaction: what listens to article writes (the page
+# cache, publish events) hears these too.
 bulk_written = Signal()
 
 
@@ -144,8 +146,33 @@ class ArticleQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-            bulk_written.send(sender=Article, using=self.db, fields=None)
+            bulk_written.send(sender=Article, using=self.db, fields=None, objs=created)
         return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            before = None
+            if {"draft", "publish_date"} & set(fields):
+                rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
+                before = {pk: None if draft else date for pk, draft, date in rows.values_list("pk", "draft", "publish_date")}
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            if before is not None:
+                bulk_written.send(sender=Article, using=self.db, fields=set(fields), objs=objs, before=before)
+        return updated
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .websub.events import bulk_updated
+
+        objs = list(objs)
+        if not {"draft", "publish_date"} & set(fields):
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
+            before = {pk: None if draft else date for pk, draft, date in rows.values_list("pk", "draft", "publish_date")}
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            bulk_updated(objs, before, self.db)  # publish events follow dates and drafts
+        return updated
 
 
 def new_share_secret() -> str:
@@ -414,3 +441,6 @@ class ContentVersion(models.Model):
 
 # The publication's settings record lives in its own module; imported here so Django sees the model.
 from .publication_settings import PublicationSettings, current as current_publication  # noqa: E402,F401
+
+# Publish events, the WebSub hub's subscriptions and deliveries, webhooks (articles/websub/).
+from .websub.models import Delivery, PublishEvent, Subscription, SubscriptionRequest, Webhook  # noqa: E402,F401

@@ -21,6 +21,8 @@ ROLE_PERMISSIONS = {
             "add_tag", "change_tag", "delete_tag", "view_tag",
             "change_publicationsettings", "view_publicationsettings",
             "add_redirect", "change_redirect", "delete_redirect", "view_redirect",
+            "add_webhook", "change_webhook", "delete_webhook", "view_webhook",
+            "view_subscription", "view_subscriptionrequest", "view_delivery", "view_publishevent",
         ],
         "reversion": ["view_revision", "view_version"],
     },

@@ -9,5 +9,8 @@ class PublicationConfig(AppConfig):
 
     def ready(self):
         from articles import content_version
+        from articles.models import Article
+        from articles.websub import events
 
         content_version.connect()
+        events.connect(Article)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "markdownx",
     "reversion",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
     "publication",
 ]
@@ -114,6 +116,13 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Persistent connections, checked before reuse so a restarted database server costs no error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to one file: a transaction takes the write lock
+    # when it begins and waits for it (a lock taken midway fails at once: "database is locked"),
+    # and readers never wait for a writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if not importlib.util.find_spec("psycopg"):
         raise invalid("DATABASE_URL", env.str("DATABASE_URL"), "PostgreSQL needs psycopg: pip install 'masthead[postgres]'")
@@ -284,6 +293,22 @@ IMPORT_MAX_SECONDS = env.int("IMPORT_MAX_SECONDS", default=10)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 
+# Background work (publish events, WebSub and webhook deliveries) on django-tasks' database
+# backend: the queue is a table, its worker `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The WebSub hub (articles/websub/): leases granted to subscribers (default, shortest, longest),
+# each outgoing request's timeout, the first retry's wait (doubling each time), the days a
+# failing callback is kept, hubs to ping as well, and whether callbacks and webhooks may be on
+# loopback or private addresses (off: no server-side request forgery; on for tests, intranets).
+WEBSUB_LEASE_SECONDS = env.int("WEBSUB_LEASE_SECONDS", default=10 * 24 * 3600)
+WEBSUB_MIN_LEASE_SECONDS = env.int("WEBSUB_MIN_LEASE_SECONDS", default=3600)
+WEBSUB_MAX_LEASE_SECONDS = env.int("WEBSUB_MAX_LEASE_SECONDS", default=30 * 24 * 3600)
+WEBSUB_TIMEOUT = env.int("WEBSUB_TIMEOUT", default=10)
+WEBSUB_RETRY_SECONDS = env.int("WEBSUB_RETRY_SECONDS", default=60)
+WEBSUB_DROP_AFTER_DAYS = env.int("WEBSUB_DROP_AFTER_DAYS", default=3)
+WEBSUB_EXTERNAL_HUBS = env.list("WEBSUB_EXTERNAL_HUBS", default=[])
+WEBSUB_ALLOW_PRIVATE_CALLBACKS = env.bool("WEBSUB_ALLOW_PRIVATE_CALLBACKS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -307,6 +332,15 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         raise invalid("CSRF_TRUSTED_ORIGINS", _origin, "each origin is a scheme and host, e.g. https://news.example.org")
 if SITE_URL and (urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc):
     raise invalid("SITE_URL", SITE_URL, "use the site's address, e.g. https://news.example.org")
+for _hub in WEBSUB_EXTERNAL_HUBS:
+    if urlsplit(_hub).scheme not in ("http", "https") or not urlsplit(_hub).netloc:
+        raise invalid("WEBSUB_EXTERNAL_HUBS", _hub, "each hub is an http or https URL, e.g. https://pubsubhubbub.appspot.com/")
+if not 0 < WEBSUB_MIN_LEASE_SECONDS <= WEBSUB_LEASE_SECONDS <= WEBSUB_MAX_LEASE_SECONDS:
+    raise invalid(
+        "WEBSUB_LEASE_SECONDS",
+        WEBSUB_LEASE_SECONDS,
+        "expected WEBSUB_MIN_LEASE_SECONDS (at least 1) <= WEBSUB_LEASE_SECONDS <= WEBSUB_MAX_LEASE_SECONDS",
+    )
 if not DEBUG and not ALLOWED_HOSTS:
     raise invalid("ALLOWED_HOSTS", "", "name the hosts this site answers to when DEBUG=False")
 for _name, _minimum in {
@@ -321,6 +355,9 @@ for _name, _minimum in {
     "LOGIN_FAILURE_LIMIT": 1,
     "LOGIN_LOCKOUT_MINUTES": 1,
     "SECURE_HSTS_SECONDS": 0,
+    "WEBSUB_TIMEOUT": 1,
+    "WEBSUB_RETRY_SECONDS": 1,
+    "WEBSUB_DROP_AFTER_DAYS": 1,
 }.items():
     _value = env.int(_name, default=_minimum)
     if _value < _minimum:

@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from articles import admin_import, editor, preview, sitemaps, views
 from articles.feeds import AtomFeed, AuthorFeed, JsonFeed, SiteFeed, TagFeed, feed_view
+from articles.websub import hub
 from publication import admin_shortcut, health
 
 urlpatterns = [
@@ -39,6 +40,8 @@ urlpatterns = [
     path("tags/<str:slug>/feed/atom/", feed_view(TagFeed, AtomFeed), name="tag_feed_atom"),
     path("tags/<str:slug>/feed.json", feed_view(TagFeed, JsonFeed), name="tag_feed_json"),
     path("healthz", health.healthz, name="healthz"),
+    # The WebSub hub every feed advertises (articles/websub/hub.py).
+    path("hub/", hub.hub, name="websub_hub"),
 ]
 
 if settings.SERVE_MEDIA:

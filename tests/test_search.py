@@ -410,6 +410,11 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
     site_token = ContentVersion._meta.get_field("site_token")
     with connection.schema_editor() as editor:
         editor.add_field(ContentVersion, site_token)
+    # The later migrations are unapplied too: publish events (articles/websub/) have no table yet.
+    from articles.models import Article
+    from articles.websub.events import connect, disconnect
+
+    disconnect(Article)
     try:
         # The articles table as it was then (later migrations add columns): its historical model.
         was_applied = [key for key in executor.recorder.applied_migrations() if key[0] == "articles"]
@@ -422,6 +427,7 @@ def test_the_search_migration_indexes_the_articles_already_there(client):
     finally:
         with connection.schema_editor() as editor:
             editor.remove_field(ContentVersion, site_token)
+        connect(Article)
         call_command("migrate", "articles", verbosity=0)
     assert titles(client, "okapi") == ["Written before"]
     assert titles(client, "zibar") == ["Written before"]

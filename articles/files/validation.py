@@ -340,8 +340,7 @@ class ImportOptions:
 def too_large(size: int) -> str | None:
     """The reason a text of `size` bytes (or characters: never more than its bytes) is refused, or None."""
     if size > settings.MARKDOWN_MAX_BYTES:
-        return (f"{size / 1e6:,.1f} MB, larger than {settings.MARKDOWN_MAX_BYTES / 1e6:,.1f} MB, the limit for one "
-                "article (MARKDOWN_MAX_BYTES)")
+        return f"{size:,} bytes; the limit for one article is {settings.MARKDOWN_MAX_BYTES:,} bytes (MARKDOWN_MAX_BYTES)"
     return None
 
 

@@ -142,7 +142,7 @@ class _Converter(MarkdownConverter):
         return f"\n\n{text.strip()}\n\n" if text.strip() else ""
 
 
-_converter = _Converter(heading_style="ATX", bullets="-", strip=["script", "style", "form", "input", "button"])
+_converter = _Converter(heading_style="ATX", bullets="-", newline_style="BACKSLASH", strip=["script", "style", "form", "input", "button"])
 
 
 def to_markdown(html: str, classic: bool = False) -> tuple[str, list[str]]:

@@ -14,6 +14,7 @@ declares, and every member read through once, so a damaged one (a bad CRC, corru
 data, a header that names another file) refuses the upload with its name and the reason.
 """
 
+import contextlib
 import itertools
 import lzma
 import posixpath
@@ -354,7 +355,7 @@ def sources_from_uploads(uploads, archives: list[zipfile.ZipFile]) -> Iterator[S
 
             def opener(upload=upload):
                 upload.seek(0)
-                return upload
+                return contextlib.nullcontext(upload)  # read twice: the view closes it
 
             sources.append(open_export(kind, upload.name, opener, load))
     parts = [[item] if isinstance(item, (SourceFile, FileResult)) else item for item in sources]

@@ -66,9 +66,10 @@ def _megabytes(size: int) -> str:
 
 
 class ImportLimitHandler(FileUploadHandler):
-    """Stops an upload past the import limits while it is received: the whole body past
-    IMPORT_MAX_BYTES (from its declared length when there is one, before any byte is read), or one
-    Markdown file past MARKDOWN_MAX_BYTES. `refused` then says why; it adds no file itself."""
+    """Stops an upload past the import limits while it is received: the files past
+    IMPORT_MAX_BYTES in all, or one Markdown file past MARKDOWN_MAX_BYTES. `refused` then says
+    why; it keeps no file itself. (A body whose declared length is past the limit is refused
+    before this runs, unread.)"""
 
     def __init__(self, request=None):
         super().__init__(request)
@@ -76,14 +77,6 @@ class ImportLimitHandler(FileUploadHandler):
         self.total = 0
         self.file_size = 0
         self.markdown = False
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length and content_length > settings.IMPORT_MAX_BYTES + FORM_OVERHEAD:
-            self.refused = (
-                f"The upload is {_megabytes(content_length)}; the limit is {_megabytes(settings.IMPORT_MAX_BYTES)}. "
-                "Nothing was read or imported."
-            )
-            raise StopUpload(connection_reset=True)
 
     def new_file(self, field_name, file_name, *args, **kwargs):
         super().new_file(field_name, file_name, *args, **kwargs)
@@ -98,7 +91,7 @@ class ImportLimitHandler(FileUploadHandler):
             raise StopUpload(connection_reset=True)
         if self.markdown and self.file_size > settings.MARKDOWN_MAX_BYTES:
             self.refused = (
-                f"{self.file_name}: larger than {_megabytes(settings.MARKDOWN_MAX_BYTES)}, the limit for one article "
+                f"{self.file_name}: larger than {settings.MARKDOWN_MAX_BYTES:,} bytes, the limit for one article "
                 "(MARKDOWN_MAX_BYTES); nothing was imported."
             )
             raise StopUpload(connection_reset=False)  # the rest is read and dropped, so the page can answer
@@ -119,25 +112,40 @@ def import_view(request):
     The rights are checked before the body is read; the CSRF token after them, in `_import`."""
     if not may_import(request.user):
         raise PermissionDenied("Importing articles needs the rights to add, change and publish articles.")
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    declared = int(length) if length.isdigit() else 0
+    if request.method == "POST" and declared > settings.IMPORT_MAX_BYTES + FORM_OVERHEAD:
+        # Refused unread (so without its CSRF token, which is in the body): nothing is done.
+        refused = (f"The upload is {_megabytes(declared)}; the limit is {_megabytes(settings.IMPORT_MAX_BYTES)}. "
+                   "Nothing was read or imported.")
+        return _form_page(request, ImportForm(), refused)
     limit = ImportLimitHandler(request)
     request.upload_handlers.insert(0, limit)
     return _import(request, limit)
 
 
-@csrf_protect
-def _import(request, limit: ImportLimitHandler):
-    context = {
+def _context(request) -> dict:
+    return {
         **admin.site.each_context(request),
         "title": "Import articles",
         "opts": Article._meta,
         "limits": limit_text(settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES),
         "markdown_limit": _megabytes(settings.MARKDOWN_MAX_BYTES),
     }
+
+
+def _form_page(request, form: ImportForm, refused: str = "") -> TemplateResponse:
+    context = {**_context(request), "form": form, "refused": refused}
+    return TemplateResponse(request, "admin/articles/import.html", context, status=400 if refused or form.errors else 200)
+
+
+@csrf_protect
+def _import(request, limit: ImportLimitHandler):
+    context = _context(request)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if limit.refused:
-        form = ImportForm()
-        form.add_error(None, limit.refused)
-    elif form.is_bound and form.is_valid():
+        return _form_page(request, ImportForm(), limit.refused)
+    if form.is_bound and form.is_valid():
         try:
             archives = []
             try:
@@ -170,5 +178,4 @@ def _import(request, limit: ImportLimitHandler):
             ]
             context.update(title="Import report", report=report, groups=groups, time_limit=settings.IMPORT_MAX_SECONDS)
             return TemplateResponse(request, "admin/articles/import_result.html", context)
-    context["form"] = form
-    return TemplateResponse(request, "admin/articles/import.html", context, status=400 if form.errors else 200)
+    return _form_page(request, form)

@@ -81,7 +81,9 @@ def child(step: str, folder: str):
         call_command("export_articles", folder, stdout=out)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "last": out.getvalue().strip().splitlines()[-1:]}))
+    lines = out.getvalue().strip().splitlines()
+    summary = [line for line in lines if line.startswith(("Imported", "Exported"))][-1:] or lines[-1:]
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "last": summary}))
 
 
 def run(step: str, folder: Path, env: dict) -> dict:

@@ -37,6 +37,11 @@ def _data(document) -> dict:
     raise ValueError("no 'data' with posts in it")
 
 
+def _id(value) -> str | None:
+    """A row's id, as the key the other tables use; None when it is not one."""
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
 def _moment(text) -> dt.datetime | None:
     if not isinstance(text, str) or not text:
         return None
@@ -168,15 +173,20 @@ class GhostExport:
         if self.error:
             yield FileResult(self.name, "failed", errors=[self.error])
             return
-        users = {row.get("id"): row.get("name") or row.get("slug") for row in self._list("users")}
-        tags = {row.get("id"): row for row in self._list("tags")}
+        users = {_id(row.get("id")): row.get("name") or row.get("slug") for row in self._list("users")}
+        tags = {_id(row.get("id")): row for row in self._list("tags")}
+
+        def order(row):
+            value = row.get("sort_order")
+            return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
         post_tags: dict = {}
-        for row in sorted(self._list("posts_tags"), key=lambda row: row.get("sort_order") or 0):
-            post_tags.setdefault(row.get("post_id"), []).append(row.get("tag_id"))
+        for row in sorted(self._list("posts_tags"), key=order):
+            post_tags.setdefault(_id(row.get("post_id")), []).append(_id(row.get("tag_id")))
         post_authors: dict = {}
-        for row in sorted(self._list("posts_authors"), key=lambda row: row.get("sort_order") or 0):
-            post_authors.setdefault(row.get("post_id"), []).append(row.get("author_id"))
-        post_meta = {row.get("post_id"): row for row in self._list("posts_meta")}
+        for row in sorted(self._list("posts_authors"), key=order):
+            post_authors.setdefault(_id(row.get("post_id")), []).append(_id(row.get("author_id")))
+        post_meta = {_id(row.get("post_id")): row for row in self._list("posts_meta")}
         for post in self._list("posts"):
             try:
                 yield self._post(post, users, tags, post_tags, post_authors, post_meta)
@@ -193,7 +203,7 @@ class GhostExport:
             meta["slug"] = str(post["slug"])
         if post.get("uuid"):
             meta["uuid"] = str(post["uuid"])
-        author_ids = post_authors.get(post.get("id")) or [post.get("author_id")]
+        author_ids = post_authors.get(_id(post.get("id"))) or [_id(post.get("author_id"))]
         author = next((users[a] for a in author_ids if users.get(a)), None)
         if author:
             meta["author"] = str(author)
@@ -209,13 +219,13 @@ class GhostExport:
         if visibility != "public" and not meta["draft"]:
             meta["draft"] = True
             notes.append(f"for {visibility} readers on Ghost, so imported as a draft")
-        names = [tags[t].get("name") for t in post_tags.get(post.get("id"), []) if t in tags]
+        names = [tags[t].get("name") for t in post_tags.get(_id(post.get("id")), []) if t in tags]
         names = [str(name) for name in names if name and not str(name).startswith("#")]
         if names:
             meta["tags"] = names
         if post.get("custom_excerpt"):
             meta["description"] = str(post["custom_excerpt"])
-        extra = post_meta.get(post.get("id"), {})
+        extra = post_meta.get(_id(post.get("id")), {})
         image = post.get("feature_image")
         if image:
             meta["heroImage"] = str(image).replace(GHOST_URL, "")

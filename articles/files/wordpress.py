@@ -16,6 +16,7 @@ and alt text (for featured images) and the count of every kind of item, the seco
 """
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ KINDS = {
 TAG_TEXT = re.compile(r"<[^>]+>")
 
 
+@functools.lru_cache(maxsize=512)
 def _key(tag: str) -> str:
     """'{http://wordpress.org/export/1.2/}post_type' -> 'wp:post_type' (any WXR version)."""
     if not tag.startswith("{"):

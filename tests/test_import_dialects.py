@@ -3,26 +3,18 @@ Jekyll, Eleventy, Obsidian, MDX; human dates; defaults instead of refusals; each
 
 import datetime as dt
 import zoneinfo
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.models import Article, Author
 from articles.publication_settings import PublicationSettings
 from tests.factories import image_bytes, make_author
 
+from tests.importing import run_import
+
 pytestmark = pytest.mark.django_db
 
-
-def run_import(*args):
-    out = StringIO()
-    try:
-        call_command("import_articles", *map(str, args), stdout=out)
-    except CommandError as error:
-        return out.getvalue(), error
-    return out.getvalue(), None
 
 
 def write(path, text):

@@ -3,13 +3,13 @@ mobiledoc content, statuses, members-only posts, pages, images and /slug/ redire
 
 import datetime as dt
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from articles.models import Article
 from tests.factories import image_bytes
+
+from tests.importing import run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,6 @@ def ghost_export() -> dict:
         "posts_tags": [{"post_id": "p1", "tag_id": "t1", "sort_order": 0}, {"post_id": "p1", "tag_id": "t2", "sort_order": 1}],
     }}]}
 
-
-def run_import(*args):
-    out = StringIO()
-    try:
-        call_command("import_articles", *map(str, args), stdout=out)
-    except CommandError as error:
-        return out.getvalue(), error
-    return out.getvalue(), None
 
 
 @pytest.fixture

@@ -2,26 +2,18 @@
 report, HTML to Markdown, old addresses answering 301, and hostile XML."""
 
 import datetime as dt
-from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
 
 from articles.models import Article, Redirect
 from tests.staff import make_staff
 from tests.wxr import export
 
+from tests.importing import run_import
+
 pytestmark = pytest.mark.django_db
 
-
-def run_import(*args):
-    out = StringIO()
-    try:
-        call_command("import_articles", *map(str, args), stdout=out)
-    except CommandError as error:
-        return out.getvalue(), error
-    return out.getvalue(), None
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ def test_posts_come_across_with_their_fields(imported):
     assert post.description == "The classic excerpt."
     assert post.hero_image_url == "https://old.example.org/wp-content/uploads/2013/01/hero.jpg"
     assert post.hero_image_alt == "A hero photo"
-    assert post.body.startswith("First paragraph of a classic post,\\\nwith a line break.\n\n")
+    assert post.body.startswith("First paragraph of a classic post,  \nwith a line break.\n\n")
+    assert "classic post,<br>" in post.body_html
     assert "\n\nSecond paragraph with **bold** and a [link](https://example.org/)." in post.body
     assert "![A photo](https://old.example.org/wp-content/uploads/2013/01/photo.jpg)" in post.body
     assert "The caption" in post.body and "[gallery" not in post.body and "contact-form-7" not in post.body

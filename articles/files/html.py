@@ -142,7 +142,7 @@ class _Converter(MarkdownConverter):
         return f"\n\n{text.strip()}\n\n" if text.strip() else ""
 
 
-_converter = _Converter(heading_style="ATX", bullets="-", newline_style="BACKSLASH", strip=["script", "style", "form", "input", "button"])
+_converter = _Converter(heading_style="ATX", bullets="-", strip=["script", "style", "form", "input", "button"])
 
 
 def to_markdown(html: str, classic: bool = False) -> tuple[str, list[str]]:
@@ -154,6 +154,6 @@ def to_markdown(html: str, classic: bool = False) -> tuple[str, list[str]]:
     html = _shortcodes(html, losses)
     html = _media(html, losses)
     markdown = _converter.convert(html)
-    markdown = re.sub(r"[ \t]+\n", "\n", markdown)
+    markdown = re.sub(r"\n[ \t]+\n", "\n\n", markdown)  # blank lines left by removed parts; "  \n" is a line break
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip("\n")
     return markdown, list(dict.fromkeys(losses))

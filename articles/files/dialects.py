@@ -28,6 +28,7 @@ IGNORED = {
     "updatedDate", "updated", "lastmod", "modDatetime", "updatedAt", "layout", "permalink", "aliases",
     "type", "weight", "toc", "comments", "featured", "eleventyExcludeFromCollections", "cssclasses",
 }
+ELEVENTY_DATES = {"last modified", "created", "git last modified", "git created"}
 # Jekyll's posts: _posts/2013-01-11-my-post.md carries its date and its slug.
 DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
 # An ATX heading of level one, the first thing in a note: Obsidian's title.
@@ -104,13 +105,17 @@ def map_keys(meta: dict, body: str, name: str) -> Mapped:
         meta["author"] = _author(meta["author"])
     for key in IGNORED & meta.keys():
         meta.pop(key)
+    # Eleventy's date keywords name a file's own dates, which an import cannot know: no date.
+    if isinstance(meta.get("publish_date"), str) and meta["publish_date"].strip().lower() in ELEVENTY_DATES:
+        mapped.notes.append(f"publish_date: {meta.pop('publish_date')!r} is a date only Eleventy knows")
     # Tags written as one string (Eleventy's `tags: post`, `tags: a, b`) or lists, from each key.
     if any(key in meta for key in TAG_KEYS[1:]):
         names = []
         for key in TAG_KEYS:
             value = meta.pop(key, None)
             if isinstance(value, str):
-                value = value.split(",")
+                # Jekyll splits a string of categories at spaces: `categories: jekyll update`.
+                value = value.split(",") if "," in value or key == "tags" else value.split()
             if isinstance(value, list):
                 names += value
             elif value is not None:

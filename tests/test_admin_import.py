@@ -296,3 +296,25 @@ def test_a_long_markdown_file_in_a_zip_is_refused_by_name_and_the_others_import(
     html = editor.post(URL, {"files": [archive]}).content.decode()
     assert "the limit for one article is 5,000 bytes (MARKDOWN_MAX_BYTES)" in html
     assert Article.objects.count() == 1
+
+
+def test_a_zip_of_a_static_site_finds_site_absolute_images_and_reads_exports(editor, media_root):
+    from tests.wxr import export
+
+    archive = make_zip({
+        "content/posts/a.md": "---\ntitle: Static\ndate: 2024-02-16\n---\n![A figure](/images/fig.png)\n",
+        "static/images/fig.png": image_bytes("PNG"),
+        "exports/blog.xml": export(),
+    })
+    html = editor.post(URL, {"files": [archive]}).content.decode()
+    assert "Loss report: 16 item(s)" in html
+    assert "/media/body/" in Article.objects.get(slug="static").body
+    assert Article.objects.filter(slug="hello-classic").exists()
+
+
+def test_check_only_shows_each_articles_state(editor):
+    files = [upload("a.md", "---\ntitle: Later\ndate: 2099-12-02T09:30:00Z\n---\nb\n"),
+             upload("b.md", "---\ntitle: Hidden\ndraft: true\n---\nb\n")]
+    html = editor.post(URL, {"files": files, "dry_run": "on"}).content.decode()
+    assert "scheduled for 2 Dec 2099 09:30 UTC" in html and ">draft</td>" in html
+    assert not Article.objects.exists()

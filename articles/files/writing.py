@@ -340,9 +340,3 @@ def import_files(
             flush()
     flush()
     return report
-
-
-def import_file(source: SourceFile, dry_run: bool = False) -> FileResult:
-    report = import_files([source], dry_run=dry_run)
-    return report.results[0]
-

@@ -106,3 +106,13 @@ def test_a_json_file_that_is_not_an_export_is_refused_by_name(tmp_path):
     path.write_text('{"exported_on": 1, "db": "nonsense"}', encoding="utf-8")
     output, error = run_import(path)
     assert error is not None and "data.json: failed: not a readable Ghost export" in output
+
+
+def test_a_control_character_in_a_post_is_refused_by_name(tmp_path):
+    data = ghost_export()
+    data["db"][0]["data"]["posts"][0]["html"] = "<p>Nul \u0000 here.</p>"
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    output, error = run_import(path)
+    assert error is not None and "post welcome: failed: body: contains the control character U+0000 (NUL)" in output
+    assert Article.objects.filter(slug="lexical-post").exists()

@@ -358,7 +358,9 @@ def clean(source: SourceFile, options: ImportOptions | bool = False) -> Cleaned:
     if problem := too_large(len(source.text) if source.document is None else len(source.document.body)):
         raise InvalidArticle([problem], warnings)
     if source.document is not None:
-        document = source.document
+        document = source.document  # an export's post: its text was never a file to check by line
+        if what := frontmatter.forbidden_character(document.body):
+            raise InvalidArticle([f"body: contains {what}"], warnings)
     else:
         text = frontmatter.normalise_newlines(source.text)
         if problems := _control_characters(text):

@@ -9,7 +9,6 @@ Markdown file in it past MARKDOWN_MAX_BYTES, so nothing past the limits reaches 
 """
 
 import time
-from contextlib import closing
 
 from django import forms
 from django.conf import settings
@@ -88,7 +87,8 @@ class ImportLimitHandler(FileUploadHandler):
         self.file_size += len(raw_data)
         if self.total > settings.IMPORT_MAX_BYTES:
             self.refused = f"The upload is larger than {_megabytes(settings.IMPORT_MAX_BYTES)}; nothing was imported."
-            raise StopUpload(connection_reset=True)
+            # The declared length was checked: what is left to drop is at most FORM_OVERHEAD.
+            raise StopUpload(connection_reset=False)
         if self.markdown and self.file_size > settings.MARKDOWN_MAX_BYTES:
             self.refused = (
                 f"{self.file_name}: larger than {settings.MARKDOWN_MAX_BYTES:,} bytes, the limit for one article "
@@ -165,8 +165,7 @@ def _import(request, limit: ImportLimitHandler):
                     )
             finally:
                 for archive in archives:
-                    with closing(archive):
-                        pass
+                    archive.close()
         except ArchiveRefused as refused:
             form.add_error("files", str(refused))
         else:

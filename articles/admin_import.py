@@ -76,6 +76,11 @@ class ImportLimitHandler(FileUploadHandler):
         self.total = 0
         self.file_size = 0
         self.markdown = False
+        self.declared = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.declared = bool(content_length)
+        return None
 
     def new_file(self, field_name, file_name, *args, **kwargs):
         super().new_file(field_name, file_name, *args, **kwargs)
@@ -87,8 +92,9 @@ class ImportLimitHandler(FileUploadHandler):
         self.file_size += len(raw_data)
         if self.total > settings.IMPORT_MAX_BYTES:
             self.refused = f"The upload is larger than {_megabytes(settings.IMPORT_MAX_BYTES)}; nothing was imported."
-            # The declared length was checked: what is left to drop is at most FORM_OVERHEAD.
-            raise StopUpload(connection_reset=False)
+            # With a declared length (checked before), what is left to drop is at most FORM_OVERHEAD;
+            # a body of unknown length is not read further.
+            raise StopUpload(connection_reset=not self.declared)
         if self.markdown and self.file_size > settings.MARKDOWN_MAX_BYTES:
             self.refused = (
                 f"{self.file_name}: larger than {settings.MARKDOWN_MAX_BYTES:,} bytes, the limit for one article "

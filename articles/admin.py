@@ -802,6 +802,7 @@ class PublicationSettingsAdmin(HttpsByDefault, VersionAdmin):
         (None, {"fields": ["name", "tagline"]}),
         ("Default call to action", {"fields": ["cta_text", "cta_link"]}),
         ("Brand and profiles", {"fields": ["logo", "logo_alt", "social_links"]}),
+        ("Importing", {"fields": ["default_author"]}),
     ]
 
     def has_add_permission(self, request):

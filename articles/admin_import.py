@@ -1,42 +1,33 @@
-"""The admin's import page: upload .md files (and their images) or a .zip, get the importer's report.
+"""The admin's import page: upload Markdown files (and their images), WordPress or Ghost exports,
+or a .zip, and get the importer's report (articles/files/: the same code as `import_articles`).
 
-It runs the same `import_files` as `manage.py import_articles`. A zip is checked whole before
-anything is read into the database or media storage: no paths outside the archive, no links,
-no encrypted members, at most IMPORT_MAX_FILES members and IMPORT_MAX_BYTES uncompressed, no
-member that expands more than IMPORT_MAX_RATIO times (decompression bombs), and no member
-yields more bytes than it declares.
-
-Importing can create, update and publish any article, so it takes an editor's rights:
-add, change and publish articles.
+Importing can create, update and publish any article, so it takes an editor's rights: add,
+change and publish articles. The upload is not read before that is known: the view is exempt
+from the CSRF middleware (which would read the body first) and checks the token itself after
+the rights, and an upload handler stops the body as soon as it is past IMPORT_MAX_BYTES, or a
+Markdown file in it past MARKDOWN_MAX_BYTES, so nothing past the limits reaches a temporary file.
 """
 
-import posixpath
-import re
-import stat
 import time
-import zipfile
-from collections import Counter
-from collections.abc import Iterable
-from contextlib import ExitStack
-from pathlib import PurePosixPath
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 import reversion
 
-from .importing import MARKDOWN_SUFFIXES, FileResult, SourceFile, import_files, is_article_file
+from .files.sources import MARKDOWN_SUFFIXES, ArchiveRefused, limit_text, sources_from_uploads
+from .files.writing import default_options, import_files
 from .models import Article
 from .roles import can_publish
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
-READ_CHUNK = 64 * 1024
-
-
-class ArchiveRefused(ValueError):
-    """The upload as a whole is refused; nothing was imported."""
+# Multipart framing around the files (boundaries, headers, the other fields) on top of their bytes.
+FORM_OVERHEAD = 1024 * 1024
+# Articles written per transaction by the admin import (the command writes 500).
+ADMIN_BATCH_SIZE = 5
 
 
 class MultipleFileInput(forms.FileInput):
@@ -53,173 +44,134 @@ class MultipleFileField(forms.FileField):
 
 class ImportForm(forms.Form):
     files = MultipleFileField(
-        label="Markdown files or a .zip",
+        label="Files or a .zip",
         help_text=(
-            "Files in the reference format (YAML front matter, then Markdown), with the images they use; "
-            "or one .zip holding them, images at their relative paths. Articles are matched by uuid, "
-            "else by slug: existing ones are updated."
+            "Markdown files (YAML or TOML front matter, or none) with the images they use; a WordPress export "
+            "(.xml) or a Ghost export (.json); or one .zip holding them, images at their relative paths. "
+            "Articles are matched by uuid, else by slug: existing ones are updated."
         ),
-        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.txt,.zip,.jpg,.jpeg,.png,.webp,.gif"}),
+        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.mdx,.txt,.xml,.json,.zip,.jpg,.jpeg,.png,.webp,.gif"}),
     )
     dry_run = forms.BooleanField(
         label="Check only", required=False, help_text="Validate and report what would happen; write nothing."
     )
+    drafts = forms.BooleanField(
+        label="Import as drafts", required=False, help_text="Every article arrives as a draft, for a careful first look."
+    )
 
 
-def _limit_text(count: int, size: int) -> str:
-    return f"at most {count:,} files and {size / 1e6:,.0f} MB uncompressed"
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, never more than it declares (a lying header is a bomb)."""
-    chunks, total = [], 0
-    with archive.open(info) as member:
-        while chunk := member.read(READ_CHUNK):
-            total += len(chunk)
-            if total > info.file_size:
-                raise ArchiveRefused(f"{info.filename}: expands beyond its declared size (a decompression bomb?)")
-            chunks.append(chunk)
-    return b"".join(chunks)
+class ImportLimitHandler(FileUploadHandler):
+    """Stops an upload past the import limits while it is received: the files past
+    IMPORT_MAX_BYTES in all, or one Markdown file past MARKDOWN_MAX_BYTES. `refused` then says
+    why; it keeps no file itself. (A body whose declared length is past the limit is refused
+    before this runs, unread.)"""
 
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.refused: str | None = None
+        self.total = 0
+        self.file_size = 0
+        self.markdown = False
+        self.declared = False
 
-def _safe_name(name: str) -> str | None:
-    """The member's path inside the archive, or None if it points outside it."""
-    name = name.replace("\\", "/")
-    if name.startswith("/") or re.match(r"^[a-zA-Z]:", name) or ".." in PurePosixPath(name).parts:
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.declared = bool(content_length)
         return None
-    return posixpath.normpath(name)
 
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.file_size = 0
+        self.markdown = any(str(file_name).lower().endswith(suffix) for suffix in MARKDOWN_SUFFIXES)
 
-def check_archive(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Every file member by its path, or ArchiveRefused listing every problem found."""
-    max_files, max_bytes, max_ratio = settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES, settings.IMPORT_MAX_RATIO
-    members = [info for info in archive.infolist() if not info.is_dir()]
-    problems = []
-    if len(members) > max_files:
-        problems.append(f"the archive holds {len(members):,} files; the limit is {max_files:,}")
-    total = sum(info.file_size for info in members)
-    if total > max_bytes:
-        problems.append(f"the archive expands to {total / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.0f} MB")
-    by_name = {}
-    for info in members[: max_files + 1]:
-        name = _safe_name(info.filename)
-        if name is None:
-            problems.append(f"{info.filename}: a path outside the archive")
-        elif stat.S_ISLNK(info.external_attr >> 16):
-            problems.append(f"{info.filename}: a symbolic link")
-        elif info.flag_bits & 0x1:
-            problems.append(f"{info.filename}: encrypted")
-        elif info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
-            problems.append(
-                f"{info.filename}: expands {info.file_size / max(info.compress_size, 1):,.0f} times "
-                f"(limit {max_ratio}; a decompression bomb?)"
+    def receive_data_chunk(self, raw_data, start):
+        self.total += len(raw_data)
+        self.file_size += len(raw_data)
+        if self.total > settings.IMPORT_MAX_BYTES:
+            self.refused = f"The upload is larger than {_megabytes(settings.IMPORT_MAX_BYTES)}; nothing was imported."
+            # With a declared length (checked before), what is left to drop is at most FORM_OVERHEAD;
+            # a body of unknown length is not read further.
+            raise StopUpload(connection_reset=not self.declared)
+        if self.markdown and self.file_size > settings.MARKDOWN_MAX_BYTES:
+            self.refused = (
+                f"{self.file_name}: larger than {settings.MARKDOWN_MAX_BYTES:,} bytes, the limit for one article "
+                "(MARKDOWN_MAX_BYTES); nothing was imported."
             )
-        else:
-            by_name[name] = info
-    if problems:
-        raise ArchiveRefused("The archive was refused, nothing was imported: " + "; ".join(problems[:20]) + ".")
-    return by_name
+            raise StopUpload(connection_reset=False)  # the rest is read and dropped, so the page can answer
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
-# Articles written per transaction by the admin import (the command writes 500).
-ADMIN_BATCH_SIZE = 5
+def may_import(user) -> bool:
+    return user.has_perms(["articles.add_article", "articles.change_article"]) and can_publish(user)
 
 
-def sources_from_archive(archive: zipfile.ZipFile) -> Iterable[SourceFile | FileResult]:
-    """The Markdown files of a checked archive; each one's images resolve relative to its folder."""
-    members = check_archive(archive)
-
-    def loader(folder: str):
-        def load(relative: str) -> bytes | None:
-            target = posixpath.normpath(posixpath.join(folder, relative))
-            info = members.get(target)
-            return None if info is None or target.startswith("../") else _read_member(archive, info)
-
-        return load
-
-    for name, info in sorted(members.items()):
-        if not is_article_file(name):
-            continue
-        try:
-            text = _read_member(archive, info).decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield FileResult(name, "failed", errors=[f"cannot be read as UTF-8 text: {error}"])
-            continue
-        yield SourceFile(name, text, loader(posixpath.dirname(name)))
-
-
-def sources_from_uploads(uploads, stack: ExitStack) -> list[SourceFile | FileResult]:
-    """Loose .md files (their images uploaded beside them, by file name) or .zip archives."""
-    if sum(upload.size for upload in uploads) > settings.IMPORT_MAX_BYTES:
-        raise ArchiveRefused(f"The upload is larger than {settings.IMPORT_MAX_BYTES / 1e6:,.0f} MB; nothing was imported.")
-    images = {upload.name: upload for upload in uploads if PurePosixPath(upload.name).suffix.lower() in IMAGE_SUFFIXES}
-    # Browsers send loose files by name alone: two photo.jpg from two folders would be one image.
-    names = Counter(upload.name for upload in uploads)
-    if twice := sorted(name for name, count in names.items() if count > 1):
-        raise ArchiveRefused(
-            f"More than one uploaded file is named {', '.join(twice)}: rename them, or upload the folders "
-            "as a .zip, which keeps them apart. Nothing was imported."
-        )
-
-    def load(relative: str) -> bytes | None:
-        upload = images.get(posixpath.normpath(relative)) or images.get(PurePosixPath(relative).name)
-        if upload is None:
-            return None
-        upload.seek(0)
-        return upload.read()
-
-    sources: list[SourceFile | FileResult] = []
-    archives = []
-    for upload in uploads:
-        suffix = PurePosixPath(upload.name).suffix.lower()
-        if suffix == ".zip":
-            try:
-                archive = stack.enter_context(zipfile.ZipFile(upload))
-            except zipfile.BadZipFile:
-                raise ArchiveRefused(f"{upload.name}: not a readable .zip file; nothing was imported.") from None
-            check_archive(archive)  # every archive passes before any file is imported
-            archives.append(archive)
-        elif suffix in MARKDOWN_SUFFIXES:
-            try:
-                sources.append(SourceFile(upload.name, upload.read().decode("utf-8"), load))
-            except UnicodeDecodeError as error:
-                sources.append(FileResult(upload.name, "failed", errors=[f"cannot be read as UTF-8 text: {error}"]))
-        elif suffix not in IMAGE_SUFFIXES:
-            sources.append(FileResult(upload.name, "failed", errors=["not a Markdown file, an image or a .zip"]))
-    for archive in archives:
-        sources.extend(sources_from_archive(archive))
-    return sources
-
-
+@csrf_exempt
 def import_view(request):
-    """GET: the upload form. POST: import and show the report, or the form with what is wrong."""
-    user = request.user
-    if not (user.has_perms(["articles.add_article", "articles.change_article"]) and can_publish(user)):
+    """GET: the upload form. POST: import and show the report, or the form with what is wrong.
+
+    The rights are checked before the body is read; the CSRF token after them, in `_import`."""
+    if not may_import(request.user):
         raise PermissionDenied("Importing articles needs the rights to add, change and publish articles.")
-    context = {
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    declared = int(length) if length.isdigit() else 0
+    if request.method == "POST" and declared > settings.IMPORT_MAX_BYTES + FORM_OVERHEAD:
+        # Refused unread (so without its CSRF token, which is in the body): nothing is done.
+        refused = (f"The upload is {_megabytes(declared)}; the limit is {_megabytes(settings.IMPORT_MAX_BYTES)}. "
+                   "Nothing was read or imported.")
+        return _form_page(request, ImportForm(), refused)
+    limit = ImportLimitHandler(request)
+    request.upload_handlers.insert(0, limit)
+    return _import(request, limit)
+
+
+def _context(request) -> dict:
+    return {
         **admin.site.each_context(request),
-        "title": "Import articles from Markdown",
+        "title": "Import articles",
         "opts": Article._meta,
-        "limits": _limit_text(settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES),
+        "limits": limit_text(settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_BYTES),
+        "markdown_limit": _megabytes(settings.MARKDOWN_MAX_BYTES),
     }
+
+
+def _form_page(request, form: ImportForm, refused: str = "") -> TemplateResponse:
+    context = {**_context(request), "form": form, "refused": refused}
+    return TemplateResponse(request, "admin/articles/import.html", context, status=400 if refused or form.errors else 200)
+
+
+@csrf_protect
+def _import(request, limit: ImportLimitHandler):
+    context = _context(request)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if limit.refused:
+        return _form_page(request, ImportForm(), limit.refused)
     if form.is_bound and form.is_valid():
         try:
-            with ExitStack() as stack:
-                sources = sources_from_uploads(form.cleaned_data["files"], stack)
+            archives = []
+            try:
+                sources = sources_from_uploads(form.cleaned_data["files"], archives)
                 # Small batches and a deadline: images make renditions as they are written, so a
                 # large upload stops in time and says what is left, instead of the worker being killed.
                 # Each article written gets a revision, as an admin save does: its history shows the
                 # import, and one deleted by mistake can be recovered.
                 with reversion.create_revision():
-                    reversion.set_user(user)
+                    reversion.set_user(request.user)
                     reversion.set_comment("Imported from Markdown")
                     report = import_files(
                         sources,
-                        dry_run=form.cleaned_data["dry_run"],
                         batch_size=ADMIN_BATCH_SIZE,
                         deadline=time.monotonic() + settings.IMPORT_MAX_SECONDS,
+                        options=default_options(form.cleaned_data["dry_run"], form.cleaned_data["drafts"]),
                     )
+            finally:
+                for archive in archives:
+                    archive.close()
         except ArchiveRefused as refused:
             form.add_error("files", str(refused))
         else:
@@ -231,5 +183,4 @@ def import_view(request):
             ]
             context.update(title="Import report", report=report, groups=groups, time_limit=settings.IMPORT_MAX_SECONDS)
             return TemplateResponse(request, "admin/articles/import_result.html", context)
-    context["form"] = form
-    return TemplateResponse(request, "admin/articles/import.html", context, status=400 if form.errors else 200)
+    return _form_page(request, form)

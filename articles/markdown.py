@@ -21,7 +21,6 @@ from urllib.parse import quote, unquote
 
 import cmarkgfm
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 import nh3
 from cmarkgfm import _cmark
 from pygments import highlight
@@ -81,13 +80,17 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\ud
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 
 
-def body_size_error(text: str) -> str | None:
-    """Why a body is too long to store, preview or import, or None."""
-    size = len(text.encode("utf-8", "surrogatepass"))
+def size_error(size: int) -> str | None:
+    """Why a body of `size` bytes is too long to store, preview or import, or None."""
     if size > settings.MARKDOWN_MAX_BYTES:
-        return (f"The body is {filesizeformat(size)}; the limit is {filesizeformat(settings.MARKDOWN_MAX_BYTES)} "
+        return (f"{size:,} bytes; the limit for one article is {settings.MARKDOWN_MAX_BYTES:,} bytes "
                 "(MARKDOWN_MAX_BYTES). Split it into several articles.")
     return None
+
+
+def body_size_error(text: str) -> str | None:
+    problem = size_error(len(text.encode("utf-8", "surrogatepass")))
+    return problem and f"The body is {problem}"
 
 
 def strip_control_characters(text: str) -> str:

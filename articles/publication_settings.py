@@ -40,6 +40,10 @@ class PublicationSettings(models.Model):
     )
     logo = models.ImageField(upload_to="brand/", blank=True)
     logo_alt = models.CharField("logo alt text", max_length=200, blank=True)
+    default_author = models.ForeignKey(
+        "articles.Author", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Imported articles that name no author are this author's (without one: an author named after the publication).",
+    )
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models.functions import Substr, TruncMonth
 from django.views.generic import DetailView, ListView, TemplateView, dates
 
-from .models import Article
+from .models import Article, Redirect
 from .visibility import public_authors, public_tags
 
 RELATED_ARTICLES = 3
@@ -74,6 +74,13 @@ class ArticleListView(ArticlePageMixin, ListView):
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return super().get_paginator(queryset, per_page, max_pages=FRONT_PAGE_MAX_PAGES, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        # WordPress's address for a post is the home page with ?p=ID: it is a page, not a 404, so
+        # the redirect middleware never sees it; an imported post's ID answers 301 here.
+        if "p" in request.GET and (article := Redirect.objects.target_for(f"/?p={request.GET['p']}")):
+            return HttpResponsePermanentRedirect(article.get_absolute_url())
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

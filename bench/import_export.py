@@ -81,7 +81,10 @@ def child(step: str, folder: str):
         call_command("export_articles", folder, stdout=out)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "last": out.getvalue().strip().splitlines()[-1:]}))
+    lines = out.getvalue().strip().splitlines()
+    summary = [line for line in lines if line.startswith(("Imported", "Exported"))][-1:] or lines[-1:]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": peak_kb / 1024, "last": summary}))
 
 
 def run(step: str, folder: Path, env: dict) -> dict:
@@ -116,7 +119,8 @@ def bench(n: int):
             figures = run(step, folder, env)
             rate = n / figures["seconds"]
             print(
-                f"  {step:<7} {figures['seconds']:6.1f} s  {rate:7,.0f} files/s  peak memory {figures['peak_mb']:6.1f} MB"
+                f"  {step:<7} {figures['seconds']:6.1f} s ({figures.get('cpu', 0):.1f} s CPU)  {rate:7,.0f} files/s"
+                f"  peak memory {figures['peak_mb']:6.1f} MB"
                 f"   [{' '.join(figures['last'])}]"
             )
 

@@ -290,6 +290,8 @@ IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
 # The admin import starts no new file after this many seconds; the report names what is left, and
 # uploading the same files again imports it. Keep it well under GUNICORN_TIMEOUT.
 IMPORT_MAX_SECONDS = env.int("IMPORT_MAX_SECONDS", default=10)
+# The largest Markdown body one article may have, in bytes (an imported file past it is refused by name).
+MARKDOWN_MAX_BYTES = env.int("MARKDOWN_MAX_BYTES", default=1024 * 1024)
 # How long a shared preview link of a draft stays valid, in seconds (default: 7 days).
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=7 * 24 * 3600)
 

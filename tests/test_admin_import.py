@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 
 from articles.models import Article, Author
 from tests.factories import ARTICLE_TEXT, image_bytes
@@ -176,3 +177,144 @@ def test_a_file_with_a_nul_byte_is_refused_on_the_page_and_the_others_imported(e
     assert "Imported 2 file(s): 1 created, 0 updated, 1 failed." in html
     assert "body: line 18 contains the control character U+0000 (NUL)" in html
     assert list(Article.objects.values_list("slug", flat=True)) == ["fine"]
+
+
+def _zip_bytes(members: dict[str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _local_header(data: bytes, name: str) -> int:
+    """The offset of the member's local header (its name follows the 30 fixed bytes)."""
+    return data.index(name.encode()) - 30
+
+
+def bad_crc() -> bytes:
+    data = _zip_bytes({"ok.md": ARTICLE_TEXT.encode(), "a.md": ARTICLE_TEXT.replace("The body", "XYZZY body").encode()})
+    return data.replace(b"XYZZY", b"PLUGH", 1)  # the stored bytes change, their CRC does not
+
+
+def corrupt_deflate() -> bytes:
+    data = bytearray(_zip_bytes({"a.md": (ARTICLE_TEXT * 40).encode()}, zipfile.ZIP_DEFLATED))
+    start = _local_header(bytes(data), "a.md") + 30 + len("a.md")
+    data[start + 10 : start + 60] = b"\xff" * 50
+    return bytes(data)
+
+
+def deflate64() -> bytes:
+    data = bytearray(_zip_bytes({"a.md": (ARTICLE_TEXT * 5).encode()}, zipfile.ZIP_DEFLATED))
+    local = _local_header(bytes(data), "a.md")
+    data[local + 8 : local + 10] = (9).to_bytes(2, "little")
+    central = bytes(data).index(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (9).to_bytes(2, "little")
+    return bytes(data)
+
+
+def mismatched_names() -> bytes:
+    data = bytearray(_zip_bytes({"a.md": ARTICLE_TEXT.encode()}))
+    local = _local_header(bytes(data), "a.md")
+    data[local + 30 : local + 34] = b"b.md"  # the central directory still says a.md
+    return bytes(data)
+
+
+@pytest.mark.parametrize("make,reason", [
+    (bad_crc, "a.md: damaged (Bad CRC-32 for file 'a.md')"),
+    (corrupt_deflate, "a.md: damaged (its compressed data is corrupt"),
+    (deflate64, "a.md: compressed with Deflate64, which cannot be read"),
+    (mismatched_names, "a.md: damaged (File name in directory 'a.md' and header b'b.md' differ.)"),
+    (lambda: _zip_bytes({"a.md": b"x"})[:40], "not a readable .zip file"),
+])
+def test_damaged_or_unsupported_zips_are_a_form_error(editor, media_root, make, reason):
+    response = editor.post(URL, {"files": [upload("site.zip", make())]})
+    html = response.content.decode()
+    assert response.status_code == 400, html[:500]
+    assert reason in html.replace("&#x27;", "'")
+    assert not Article.objects.exists() and nothing_written(media_root)
+
+
+class RecordingHandler(FileUploadHandler):
+    """Stands for Django's own handlers: records every file it is given."""
+
+    seen: list[str] = []
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        RecordingHandler.seen.append(file_name)
+        super().new_file(field_name, file_name, *args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@pytest.fixture
+def recording(settings):
+    RecordingHandler.seen = []
+    settings.FILE_UPLOAD_HANDLERS = ["tests.test_admin_import.RecordingHandler", *settings.FILE_UPLOAD_HANDLERS]
+    return RecordingHandler.seen
+
+
+def test_uploads_from_who_may_not_import_are_never_read(client, recording):
+    files = {"files": [upload("a.md", ARTICLE_TEXT)]}
+    assert client.post(URL, files).status_code == 302  # anonymous, holding no session: to the login page
+    client.force_login(make_staff("Contributor"))
+    assert client.post(URL, files).status_code == 403
+    assert recording == [] and not Article.objects.exists()  # the body was never parsed
+
+
+def test_a_body_past_the_import_limit_is_stopped_before_any_file_is_kept(editor, recording, settings):
+    settings.IMPORT_MAX_BYTES = 100_000
+    response = editor.post(URL, {"files": [upload("huge.zip", b"0" * 1_300_000)]})
+    html = response.content.decode()
+    assert response.status_code == 400 and "The upload is 1.3 MB; the limit is 0.1 MB. Nothing was read" in html
+    assert recording == []
+
+
+def test_files_past_the_limit_in_a_body_of_allowed_length_are_stopped_as_they_arrive(editor, recording, settings):
+    settings.IMPORT_MAX_BYTES = 100_000
+    response = editor.post(URL, {"files": [upload("a.md", ARTICLE_TEXT), upload("huge.zip", b"0" * 300_000)]})
+    assert response.status_code == 400 and "The upload is larger than 0.1 MB; nothing was imported." in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_one_markdown_file_past_the_body_limit_is_refused_by_name(editor, settings, recording):
+    settings.MARKDOWN_MAX_BYTES = 5_000
+    response = editor.post(URL, {"files": [upload("ok.md", ARTICLE_TEXT), upload("long.md", ARTICLE_TEXT + "word " * 5_000)]})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "long.md: larger than 5,000 bytes, the limit for one article (MARKDOWN_MAX_BYTES)" in html
+    assert not Article.objects.exists()
+
+
+def test_a_long_markdown_file_in_a_zip_is_refused_by_name_and_the_others_import(editor, settings):
+    settings.MARKDOWN_MAX_BYTES = 5_000
+    archive = make_zip({"ok.md": ARTICLE_TEXT, "long.md": ARTICLE_TEXT + "word " * 5_000})
+    html = editor.post(URL, {"files": [archive]}).content.decode()
+    assert "the limit for one article is 5,000 bytes (MARKDOWN_MAX_BYTES)" in html
+    assert Article.objects.count() == 1
+
+
+def test_a_zip_of_a_static_site_finds_site_absolute_images_and_reads_exports(editor, media_root):
+    from tests.wxr import export
+
+    archive = make_zip({
+        "content/posts/a.md": "---\ntitle: Static\ndate: 2024-02-16\n---\n![A figure](/images/fig.png)\n",
+        "static/images/fig.png": image_bytes("PNG"),
+        "exports/blog.xml": export(),
+    })
+    html = editor.post(URL, {"files": [archive]}).content.decode()
+    assert "Loss report: 16 item(s)" in html
+    assert "/media/body/" in Article.objects.get(slug="static").body
+    assert Article.objects.filter(slug="hello-classic").exists()
+
+
+def test_check_only_shows_each_articles_state(editor):
+    files = [upload("a.md", "---\ntitle: Later\ndate: 2099-12-02T09:30:00Z\n---\nb\n"),
+             upload("b.md", "---\ntitle: Hidden\ndraft: true\n---\nb\n")]
+    html = editor.post(URL, {"files": files, "dry_run": "on"}).content.decode()
+    assert "scheduled for 2 Dec 2099 09:30 UTC" in html and ">draft</td>" in html
+    assert not Article.objects.exists()

@@ -107,7 +107,8 @@ def test_dry_run_validates_everything_and_writes_nothing(tmp_path, media_root):
     folder = write_many(tmp_path / "files", 3)
     (folder / "hero.png").write_bytes(image_bytes("PNG"))
     (folder / "a0000.md").write_text(text(0).replace("https://images.example.org/hero.jpg", "hero.png"))
-    (folder / "bad.md").write_text("---\ntitle: 'x'\n---\n", encoding="utf-8")
+    # An impossible date, unquoted (YAML would read a timestamp): refused with its reason.
+    (folder / "bad.md").write_text("---\ntitle: 'x'\npublish_date: 2024-02-30\n---\n", encoding="utf-8")
     (folder / "dup.md").write_text(text(2), encoding="utf-8")  # same slug as a0002.md
     output, error = run_import(folder, "--dry-run")
     assert error is not None  # a file would be refused
@@ -115,7 +116,7 @@ def test_dry_run_validates_everything_and_writes_nothing(tmp_path, media_root):
     assert "a0000.md: would be created /articles/article-number-0/" in output
     assert "a0001.md: would be updated /articles/article-number-1/" in output
     assert "dup.md: failed: slug: 'article-number-2' is also the slug of" in output
-    assert "bad.md: failed: author: required" in output
+    assert "bad.md: failed: publish_date: '2024-02-30' is not a date" in output
     assert Article.objects.count() == 1 and not Tag.objects.exists()
     assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
 
@@ -163,12 +164,13 @@ def test_progress_without_a_terminal_is_plain_lines(tmp_path):
     progress = [line for line in lines if line.startswith("Progress: ")]
     assert 1 <= len(progress) <= 10 and "\r" not in output and "\x1b" not in output
     assert progress[-1].startswith("Progress: 60/60 files (100%),") and "files/s" in progress[-1]
-    assert lines[-1] == "Imported 60 file(s): 60 created, 0 updated, 0 failed."
+    assert lines[-2] == "Imported 60 file(s): 60 created, 0 updated, 0 failed."
+    assert lines[-1].startswith("Loss report: 60 item(s): ")
 
 
 def test_progress_on_a_terminal_is_a_bar(tmp_path):
     write_many(tmp_path / "many", 60)
-    (tmp_path / "many" / "zz-bad.md").write_text("not front matter", encoding="utf-8")
+    (tmp_path / "many" / "zz-bad.md").write_text("+++\ntitle = \n+++\nnot TOML", encoding="utf-8")
     leader, follower = pty.openpty()
     received = []
 
@@ -194,8 +196,8 @@ def test_progress_on_a_terminal_is_a_bar(tmp_path):
     assert "files/s" in output and "left" in output
     assert "61/61 files (100%)" in output
     # A failure is printed on a line of its own, above the bar.
-    assert "\r\x1b[2K" + f"{tmp_path / 'many' / 'zz-bad.md'}: failed: line 1: no front matter" in output
-    assert output.rstrip().endswith("Imported 61 file(s): 60 created, 0 updated, 1 failed.")
+    assert "\r\x1b[2K" + f"{tmp_path / 'many' / 'zz-bad.md'}: failed: invalid TOML" in output
+    assert "Imported 61 file(s): 60 created, 0 updated, 1 failed.\n" in output
 
 
 @pytest.mark.parametrize("value,message", [
@@ -366,7 +368,7 @@ def test_tags_merged_across_files_of_one_run_are_reported_alike_in_dry_run_and_r
     real, _ = run_import(tmp_path)
     for output, action in ((dry, "would be created"), (real, "created")):
         line = next(line for line in output.splitlines() if "b.md" in line)
-        assert f"b.md: {action} /articles/article-number-2/ (warning: " in line
+        assert f"b.md: {action} /articles/article-number-2/, public now (warning: " in line
         assert line.endswith("(warning: tags: 'c' is filed under the tag 'C++' (same address /tags/c/))")
     assert list(Tag.objects.values_list("name", flat=True)) == ["C++"]
 
@@ -410,9 +412,9 @@ def test_an_unchanged_file_is_reported_unchanged_and_not_written(tmp_path):
 
 
 def test_one_reason_per_problem(tmp_path):
-    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'A Test Article: With a Colon'", "12345"), encoding="utf-8")
+    (tmp_path / "a.md").write_text(ARTICLE_TEXT.replace("'A Test Article: With a Colon'", "{a: 1}"), encoding="utf-8")
     output, error = run_import(tmp_path)
-    assert error and output.splitlines()[0].endswith("a.md: failed: title: must be text, not int")
+    assert error and output.splitlines()[0].endswith("a.md: failed: title: must be text, not dict")
 
 
 def test_a_hero_image_without_alt_text_is_a_warning_on_its_line(tmp_path):
@@ -424,10 +426,10 @@ def test_a_hero_image_without_alt_text_is_a_warning_on_its_line(tmp_path):
     assert error is None
     lines = output.splitlines()
     assert lines[0].endswith(
-        "a.md: created /articles/a-test-article-with-a-colon/ "
+        "a.md: created /articles/a-test-article-with-a-colon/, public now "
         "(warning: heroImageAlt: missing, so screen readers get nothing for the hero image)"
     )
-    assert lines[1].endswith("b.md: created /articles/article-number-2/")
+    assert lines[1].endswith("b.md: created /articles/article-number-2/, public now")
 
 
 @pytest.mark.parametrize("extra,message", [

@@ -94,15 +94,14 @@ def test_optional_keys_draft_tags_and_computed_read_time(tmp_path):
 
 
 BAD_FILES = {
-    "no-front-matter.md": ("Just a body, no front matter.\n", "no front matter"),
     "unclosed.md": ("---\ntitle: 'x'\nauthor: 'y'\n", "not closed"),
     "broken-yaml.md": ("---\ntitle: 'x\nauthor: [\n---\nbody\n", "line"),
-    "no-title.md": (ARTICLE_TEXT.replace("title: 'A Test Article: With a Colon'\n", ""), "title: required"),
+    "blank-title.md": (ARTICLE_TEXT.replace("'A Test Article: With a Colon'", "'  '"), "title: required"),
     "bad-date.md": (ARTICLE_TEXT.replace("'2024-02-16'", "'next Tuesday'"), "publish_date"),
     "bad-created.md": (ARTICLE_TEXT.replace("'2025-02-16'", "'2025-13-45'"), "created_date"),
     "ftp-hero.md": (ARTICLE_TEXT.replace("https://images.example.org/hero.jpg", "ftp://example.org/x.jpg"), "heroImage"),
     "js-hero.md": (ARTICLE_TEXT.replace("https://images.example.org/hero.jpg", "javascript:alert(1)"), "heroImage"),
-    "missing-hero.md": (ARTICLE_TEXT.replace("https://images.example.org/hero.jpg", "media/absent.jpg"), "not found"),
+    "impossible-date.md": (ARTICLE_TEXT.replace("'2024-02-16'", "2024-02-30"), "publish_date: '2024-02-30' is not a date"),
     "list-title.md": (ARTICLE_TEXT.replace("title: 'A Test Article: With a Colon'", "title: [1, 2]"), "title: must be text"),
     "bad-read-time.md": (ARTICLE_TEXT.replace("'8 mins'", "'a while'"), "read_time"),
     "bad-draft.md": (ARTICLE_TEXT.replace("cta:", "draft: 'maybe'\ncta:"), "draft"),
@@ -250,7 +249,8 @@ def test_images_outside_the_imported_folder_are_not_read(tmp_path):
     text = ARTICLE_TEXT.replace("https://images.example.org/hero.jpg", "../secret.png")
     write(folder, "a.md", text)
     output, error = run_import(folder)
-    assert error and "not found" in output
+    assert error is None and "heroImage: image '../secret.png' was not found" in output
+    assert not Article.objects.get().hero_image
 
 
 def test_future_publish_date_is_scheduled(tmp_path):

@@ -4,9 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from articles.exporting import articles_to_export, export_articles
+from articles.files.export import articles_to_export, export_articles
 from articles.models import Author
-from articles.progress import Progress
+from articles.files.progress import Progress
 
 
 def moment(text: str, end_of_day: bool = False) -> dt.datetime:

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from articles.importing import files_from_paths, import_files
+from articles.files.sources import files_from_paths
+from articles.files.writing import import_files
 from articles.models import Article
 
 DEMO_ARTICLES = Path(settings.BASE_DIR) / "demo" / "articles"

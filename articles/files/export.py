@@ -1,4 +1,4 @@
-"""Articles -> files in the reference format, the inverse of `importing`.
+"""Articles -> files in the reference format, the inverse of the import (articles/files/validation.py).
 
 One `<slug>.md` per article, images beside them under `media/`. What is written is what
 `import_articles` reads back to the same article, field for field, and exporting that again
@@ -35,10 +35,10 @@ from django.db import reset_queries
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..images import check_image
+from ..models import Article, Author, Tag, slug_for
 from . import frontmatter
-from .images import check_image
-from .importing import RELATIVE, local_moment, tag_slug
-from .models import Article, Author, Tag, slug_for
+from .validation import RELATIVE, local_moment, tag_slug
 
 MEDIA_FOLDER = "media"
 # The longest file name Linux and macOS file systems take is 255 bytes (a slug of 150 CJK characters
@@ -59,7 +59,7 @@ def file_name(slug: str) -> str:
 
 
 def date_text(value: dt.datetime) -> str:
-    """The inverse of `importing._as_datetime`, in the site's time zone."""
+    """The inverse of `validation._as_datetime`, in the site's time zone."""
     local = timezone.localtime(value)
     if local.time() == dt.time.min:
         try:

@@ -3,11 +3,16 @@
 A file is YAML front matter between two `---` lines, a blank line, the Markdown body and a
 final newline. `dump` writes exactly that and `parse` undoes exactly that, so a body survives
 export and import byte for byte: leading blank lines, trailing newlines and all.
+`parse` also reads what other tools write: TOML front matter between `+++` lines (Hugo), and a
+file with no front matter at all (Obsidian notes, READMEs), which is all body.
+YAML timestamps are read as text, so an impossible date (`2024-02-30`) is a date the importer
+refuses with a reason, not an exception inside the YAML reader.
 Input is normalised first: a UTF-8 byte order mark is dropped and CRLF/CR line ends become LF
 (the model stores bodies with LF too).
 """
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +20,15 @@ from dataclasses import dataclass
 import yaml
 
 DELIMITER = "---"
+TOML_DELIMITER = "+++"
+
+
 # libyaml's C parser when present: the same YAML, several times faster for bulk imports.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML with timestamps kept as text (the importer reads every date form itself)."""
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 class FrontMatterError(ValueError):
@@ -32,20 +44,49 @@ class Document:
     meta: dict
     body: str
     body_line: int = 1  # the line of the file where the body starts (1-based)
+    syntax: str = "yaml"  # "yaml", "toml", or "none" (the file had no front matter)
 
 
 def normalise_newlines(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def opening(lines: list[str]) -> str | None:
+    """The delimiter the file's front matter opens with ('---' or '+++'), or None: no front matter."""
+    first = lines[0].strip() if lines else ""
+    return first if first in (DELIMITER, TOML_DELIMITER) else None
+
+
 def closing_line(lines: list[str]) -> int:
-    """The index of the line that closes the front matter; FrontMatterError if there is none."""
-    if not lines or lines[0].strip() != DELIMITER:
-        raise FrontMatterError("no front matter: the file must start with a '---' line", line=1)
+    """The index of the line that closes the front matter; -1 when the file has none."""
+    delimiter = opening(lines)
+    if delimiter is None:
+        return -1
     try:
-        return next(i for i in range(1, len(lines)) if lines[i].strip() == DELIMITER)
+        return next(i for i in range(1, len(lines)) if lines[i].strip() == delimiter)
     except StopIteration:
-        raise FrontMatterError("front matter is not closed by a second '---' line") from None
+        raise FrontMatterError(f"front matter is not closed by a second {delimiter!r} line") from None
+
+
+def _yaml(text: str) -> object:
+    try:
+        return yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        # +2: the opening '---' line, and YAML counts lines from 0.
+        raise FrontMatterError(f"invalid YAML: {problem}", line=mark.line + 2 if mark else None) from None
+    except (ValueError, TypeError, RecursionError) as error:  # e.g. a nesting too deep to read
+        raise FrontMatterError(f"invalid YAML: {error}") from None
+
+
+def _toml(text: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise FrontMatterError(f"invalid TOML: {error}") from None
+    except (ValueError, RecursionError) as error:
+        raise FrontMatterError(f"invalid TOML: {error}") from None
 
 
 def parse(text: str) -> Document:
@@ -53,13 +94,11 @@ def parse(text: str) -> Document:
     text = unicodedata.normalize("NFC", normalise_newlines(text))
     lines = text.split("\n")
     end = closing_line(lines)
-    try:
-        meta = yaml.load("\n".join(lines[1:end]), Loader=SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
-        # +2: the opening '---' line, and YAML counts lines from 0.
-        raise FrontMatterError(f"invalid YAML: {problem}", line=mark.line + 2 if mark else None) from None
+    if end < 0:
+        body = text[:-1] if text.endswith("\n") else text
+        return Document(meta={}, body=body, body_line=1, syntax="none")
+    toml = lines[0].strip() == TOML_DELIMITER
+    meta = (_toml if toml else _yaml)("\n".join(lines[1:end]))
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -70,7 +109,7 @@ def parse(text: str) -> Document:
     if body.startswith("\n"):
         body, body_line = body[1:], body_line + 1
     body = body[:-1] if body.endswith("\n") else body
-    return Document(meta=meta, body=body, body_line=body_line)
+    return Document(meta=meta, body=body, body_line=body_line, syntax="toml" if toml else "yaml")
 
 
 # Characters no article text may hold: the C0 controls except tab and line ends, DEL and the C1

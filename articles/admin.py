@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timeuntil
-from django.views.decorators.http import require_POST
 from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 from reversion.models import Version

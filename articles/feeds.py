@@ -28,7 +28,7 @@ from django.utils.html import escape
 from django.views.decorators.http import condition, require_safe
 
 from .addresses import absolute_html, absolute_url
-from .markdown import strip_control_characters
+from .text import strip_control_characters
 from .models import Article, ContentVersion
 from .publication_settings import current as current_publication
 from .visibility import public_authors, public_tags

@@ -18,7 +18,8 @@ from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
 from .markdown import body_size_error
-from .models import Article, Author, PublicationSettings, date_range_problem, nfc
+from .models import Article, Author, PublicationSettings, date_range_problem
+from .text import nfc, normalise_newlines
 from .reading import MAX_MINUTES
 
 
@@ -62,7 +63,7 @@ class LocalDateTimeField(forms.SplitDateTimeField):
 
 class ComposedSlugField(forms.SlugField):
     """A slug pasted in decomposed Unicode ("e" + accent, from a Mac) is composed before it is
-    checked, as every text is stored (articles.models.nfc), instead of refused."""
+    checked, as every text is stored (articles.text.nfc), instead of refused."""
 
     def to_python(self, value):
         return nfc(super().to_python(value))
@@ -101,7 +102,7 @@ class BodyField(MarkdownxFormField):
         super().__init__(*args, **{**kwargs, "strip": False})
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+        return normalise_newlines(super().to_python(value))
 
     def validate(self, value):
         super().validate(value)

@@ -29,6 +29,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from .text import NOT_TEXT, strip_control_characters
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
     "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6",
@@ -71,10 +73,6 @@ ID_PREFIX = "user-content-"
 # Removed with what they hold, not only their tags: their content is code or fallback text.
 REMOVED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select"}
 
-# Control characters (but tab, line feed, carriage return), lone surrogates, U+FFFE/U+FFFF and
-# the noncharacters U+FDD0-U+FDEF: forbidden in HTML and XML alike, meaningless in an article,
-# so they never reach a page (the renderer uses two noncharacters as its own markers).
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # The same, written as a character reference in raw HTML (`&#2;`, `&#x1b;`): the sanitiser
 # would decode it into the page.
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
@@ -93,13 +91,9 @@ def body_size_error(text: str) -> str | None:
     return problem and f"The body is {problem}"
 
 
-def strip_control_characters(text: str) -> str:
-    return _CONTROL_CHARACTERS.sub("", text)
-
-
 def _drop_control_reference(match: re.Match) -> str:
     code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
-    return "" if code < 0x110000 and _CONTROL_CHARACTERS.match(chr(code)) else match.group(0)
+    return "" if code < 0x110000 and NOT_TEXT.match(chr(code)) else match.group(0)
 
 
 # libcmark-gfm, as loaded by cmarkgfm (same file, so the same process-wide extension registry).

@@ -1,7 +1,5 @@
 import datetime as dt
-import hashlib
 import secrets
-import unicodedata
 import uuid
 
 from django.conf import settings
@@ -10,34 +8,12 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
-from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
 from .markdown import render_markdown
 from .reading import reading_time
 from .renditions import responsive_body_images, responsive_image
-
-
-def slug_for(text: str, max_length: int = 200, prefix: str = "item") -> str:
-    """Letters of any script are kept; text with none (emoji, punctuation) gets a stable hash."""
-    slug = slugify(text, allow_unicode=True)[:max_length].strip("-")
-    return slug or f"{prefix}-" + hashlib.sha256(text.casefold().encode()).hexdigest()[:6]
-
-
-def nfc(text: str) -> str:
-    """One form for text that looks the same: "é" as one character, not "e" plus an accent
-    (what macOS often pastes), so search, slugs and unique names treat them alike."""
-    return unicodedata.normalize("NFC", text) if text and not unicodedata.is_normalized("NFC", text) else text
-
-
-def unique_slug(model, text: str, max_length: int = 200) -> str:
-    """A slug for `text` that no row of `model` uses yet."""
-    base = slug_for(text, max_length, prefix=model._meta.model_name)
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        suffix = f"-{n}"
-        slug, n = base[: max_length - len(suffix)] + suffix, n + 1
-    return slug
+from .text import nfc, normalise_newlines, unique_slug
 
 
 class Author(models.Model):
@@ -161,19 +137,6 @@ class ArticleQuerySet(models.QuerySet):
                 bulk_written.send(sender=Article, using=self.db, fields=set(fields), objs=objs, before=before)
         return updated
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        from .websub.events import bulk_updated
-
-        objs = list(objs)
-        if not {"draft", "publish_date"} & set(fields):
-            return super().bulk_update(objs, fields, *args, **kwargs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
-            before = {pk: None if draft else date for pk, draft, date in rows.values_list("pk", "draft", "publish_date")}
-            updated = super().bulk_update(objs, fields, *args, **kwargs)
-            bulk_updated(objs, before, self.db)  # publish events follow dates and drafts
-        return updated
-
 
 def new_share_secret() -> str:
     return secrets.token_urlsafe(16)
@@ -280,9 +243,7 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(Article, self.title)
         self.hero_image_url = iri_to_uri(self.hero_image_url)  # valid in src="…", same address
-        # Browsers send textareas with CRLF; one line ending keeps export and import lossless.
-        if "\r" in (self.body or ""):
-            self.body = self.body.replace("\r\n", "\n").replace("\r", "\n")
+        self.body = normalise_newlines(self.body or "")
         # Uploaded body images become responsive <picture>s once, here, not per request.
         self.body_html = responsive_body_images(render_markdown(self.body))
         self.read_time = self.read_time_override or reading_time(self.body)

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
 
-from .markdown import strip_control_characters
+from .text import strip_control_characters
 
 SIZE = (1200, 630)
 FOLDER = "share"

@@ -33,10 +33,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import reset_queries
 from django.utils import timezone
-from django.utils.text import slugify
 
 from ..images import check_image
-from ..models import Article, Author, Tag, slug_for
+from ..models import Article, Author, Tag
+from ..text import slug_for
 from . import frontmatter
 from .validation import RELATIVE, local_moment, tag_slug
 
@@ -155,7 +155,7 @@ class Exporter:
         if hero and article.hero_image_url:
             meta["heroImageUrl"] = article.hero_image_url
         meta["cta"] = article.cta
-        if article.slug != slugify(article.title, allow_unicode=True)[:200].strip("-"):
+        if article.slug != slug_for(article.title, Article._meta.get_field("slug").max_length, prefix="article"):
             meta["slug"] = article.slug
         tags = sorted(article.tags.all() if tags is None else tags, key=lambda tag: tag.name)
         if tags:

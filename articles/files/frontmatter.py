@@ -13,11 +13,12 @@ Input is normalised first: a UTF-8 byte order mark is dropped and CRLF/CR line e
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
+
+from ..text import CONTROL, SURROGATE, nfc, normalise_newlines
 
 DELIMITER = "---"
 TOML_DELIMITER = "+++"
@@ -47,8 +48,9 @@ class Document:
     syntax: str = "yaml"  # "yaml", "toml", or "none" (the file had no front matter)
 
 
-def normalise_newlines(text: str) -> str:
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+def normalise_file(text: str) -> str:
+    """A file's text without its byte order mark, with LF line ends."""
+    return normalise_newlines(text.lstrip("\ufeff"))
 
 
 def opening(lines: list[str]) -> str | None:
@@ -91,7 +93,7 @@ def _toml(text: str) -> dict:
 
 def parse(text: str) -> Document:
     # NFC: "café" typed on a Mac (e + combining accent) and elsewhere are one text, so search finds both.
-    text = unicodedata.normalize("NFC", normalise_newlines(text))
+    text = nfc(normalise_file(text))
     lines = text.split("\n")
     end = closing_line(lines)
     if end < 0:
@@ -112,12 +114,6 @@ def parse(text: str) -> Document:
     return Document(meta=meta, body=body, body_line=body_line, syntax="toml" if toml else "yaml")
 
 
-# Characters no article text may hold: the C0 controls except tab and line ends, DEL and the C1
-# controls. HTML forbids them (validators report them), PostgreSQL cannot store NUL at all, and
-# in a text they are nearly always damage from a broken conversion.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Lone UTF-16 halves, which a YAML escape such as "\\ud800" can produce: no database encodes them.
-SURROGATE = re.compile("[\ud800-\udfff]")
 C0_NAMES = (
     "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
     "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"

@@ -43,7 +43,8 @@ from django.utils import timezone
 
 from ..images import check_image, store_image
 from ..markdown import removed_elements, removed_elements_message, size_error as too_large
-from ..models import Article, Author, Tag, date_range_problem, slug_for
+from ..models import Article, Author, Tag, date_range_problem
+from ..text import CONTROL, SURROGATE, slug_for
 from ..reading import MAX_MINUTES
 from . import frontmatter, mdx
 from .dialects import map_keys
@@ -268,7 +269,7 @@ def _control_characters(text: str) -> list[str]:
     Lines are counted in the file, as an editor shows them; a front matter line is named by
     its key. Checked before the YAML is read: YAML refuses most of them with a vaguer message.
     """
-    if not (frontmatter.CONTROL.search(text) or frontmatter.SURROGATE.search(text)):
+    if not (CONTROL.search(text) or SURROGATE.search(text)):
         return []
     lines = text.split("\n")
     try:
@@ -358,7 +359,7 @@ def clean(source: SourceFile, options: ImportOptions | bool = False) -> Cleaned:
         if what := frontmatter.forbidden_character(document.body):
             raise InvalidArticle([f"body: contains {what}"], warnings)
     else:
-        text = frontmatter.normalise_newlines(source.text)
+        text = frontmatter.normalise_file(source.text)
         if problems := _control_characters(text):
             raise InvalidArticle(problems, warnings)
         try:

@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone

@@ -18,7 +18,8 @@ from markdownx.fields import MarkdownxFormField
 
 from .images import check_size, checked_file
 from .markdown import body_size_error
-from .models import Article, Author, PublicationSettings, date_range_problem
+from .dates import SKIPPED, date_range_problem, daylight_saving
+from .models import Article, Author, PublicationSettings
 from .text import nfc, normalise_newlines
 from .reading import MAX_MINUTES
 
@@ -26,14 +27,13 @@ from .reading import MAX_MINUTES
 def dst_problem(naive: dt.datetime, zone) -> str | None:
     """Why a wall-clock time cannot be used in `zone`, or None when it names exactly one moment."""
     when = date_format(naive, "j F Y, H:i")
-    earlier, later = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
-    round_trip = earlier.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-    if round_trip != naive:
+    problem = daylight_saving(naive, zone)
+    if problem == SKIPPED:
         return (
             f"{when} does not exist in {zone}: the clocks go forward at that moment. "
             "Choose a time outside the skipped hour."
         )
-    if earlier.utcoffset() != later.utcoffset():
+    if problem:
         return (
             f"{when} happens twice in {zone}: the clocks go back at that moment. "
             "Choose a time outside the repeated hour."

@@ -1,4 +1,3 @@
-import datetime as dt
 import secrets
 import uuid
 
@@ -64,22 +63,6 @@ class Tag(models.Model):
 
     def get_absolute_url(self):
         return reverse("tag_detail", kwargs={"slug": self.slug})
-
-
-# The dates an article may carry. Python's datetime stops at year 9999, so a moment near either
-# end overflows when shown in another time zone (a 500 on every page listing it); years below
-# 1000 are typos ('0204' for 2024) that would stretch the archive over centuries.
-EARLIEST_DATE = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
-LATEST_DATE = dt.datetime(9998, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
-
-
-def date_range_problem(moment: dt.datetime) -> str | None:
-    """Why `moment` (aware) cannot be an article's date, or None."""
-    try:
-        inside = EARLIEST_DATE <= moment.astimezone(dt.UTC) <= LATEST_DATE
-    except (OverflowError, ValueError):
-        inside = False
-    return None if inside else "must be between the years 1000 and 9998 (1000-01-01 and 9998-12-31 in UTC)"
 
 
 # Sent by update() (`fields`: the names written), bulk_create() (`fields` None, `objs` the

@@ -142,3 +142,11 @@ def test_the_output_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CommandError, match="not a folder"):
         export(tmp_path / "file")
+
+
+def test_a_moment_daylight_saving_skips_is_refused_by_name(tmp_path, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    with pytest.raises(CommandError, match="does not exist in Europe/Paris"):
+        call_command("export_articles", str(tmp_path / "out"), "--since", "2024-03-31T02:30", stdout=StringIO())
+    with pytest.raises(CommandError, match="happens twice in Europe/Paris"):
+        call_command("export_articles", str(tmp_path / "out"), "--until", "2024-10-27T02:30", stdout=StringIO())

@@ -38,7 +38,8 @@ from ..images import check_image
 from ..models import Article, Author, Tag
 from ..text import slug_for
 from . import frontmatter
-from .validation import RELATIVE, local_moment, tag_slug
+from ..dates import local_moment
+from .validation import RELATIVE, tag_slug
 
 MEDIA_FOLDER = "media"
 # The longest file name Linux and macOS file systems take is 255 bytes (a slug of 150 CJK characters

@@ -43,7 +43,8 @@ from django.utils import timezone
 
 from ..images import check_image, store_image
 from ..markdown import removed_elements, removed_elements_message, size_error as too_large
-from ..models import Article, Author, Tag, date_range_problem
+from ..dates import date_range_problem, local_moment
+from ..models import Article, Author, Tag
 from ..text import CONTROL, SURROGATE, slug_for
 from ..reading import MAX_MINUTES
 from . import frontmatter, mdx
@@ -138,19 +139,6 @@ def _as_datetime(key: str, value) -> dt.datetime:
             raise ValueError(f"{key}: {value}: {problem}")
         return moment
     raise ValueError(f"{key}: {shown(value)} is not a date ({DATE_HELP})")
-
-
-def local_moment(naive: dt.datetime) -> dt.datetime:
-    """A wall-clock time in the site's time zone, refused when daylight saving skips or repeats it."""
-    zone = timezone.get_current_timezone()
-    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        gap = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive
-        what = "does not exist" if gap else "happens twice"
-        # The file's own time with each offset the zone has around it: either is an exact moment.
-        examples = " or ".join(naive.replace(tzinfo=dt.timezone(m.utcoffset())).isoformat() for m in (first, second))
-        raise ValueError(f"{what} in {zone.key} (daylight saving); write it with its UTC offset, e.g. {examples}")
-    return first
 
 
 def one_line(text: str) -> str:

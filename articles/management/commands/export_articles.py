@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from articles.dates import local_moment
 from articles.files.export import articles_to_export, export_articles
 from articles.models import Author
 from articles.files.progress import Progress
@@ -14,11 +15,12 @@ def moment(text: str, end_of_day: bool = False) -> dt.datetime:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text) + dt.timedelta(days=1 if end_of_day else 0)
-            return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+            return local_moment(dt.datetime.combine(day, dt.time.min))
         value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: use YYYY-MM-DD or an ISO 8601 date and time.") from None
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+        return value if timezone.is_aware(value) else local_moment(value)
+    except ValueError as error:
+        reason = str(error) if "daylight saving" in str(error) else "use YYYY-MM-DD or an ISO 8601 date and time"
+        raise CommandError(f"{text!r} is not a date: {reason}.") from None
 
 
 class Command(BaseCommand):

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from .addresses import absolute_url
 from .models import Article
 
 SALT = "masthead.preview"
@@ -38,9 +39,7 @@ def share_url(article: Article) -> str:
 def absolute_share_url(article: Article, request) -> str:
     """The share link as the full address to paste to someone: SITE_URL's host when set (the
     public address behind a proxy), else the host the editor is using."""
-    if settings.SITE_URL:
-        return settings.SITE_URL.rstrip("/") + share_url(article)
-    return request.build_absolute_uri(share_url(article))
+    return absolute_url(request, share_url(article))
 
 
 def render_preview(request, article: Article):

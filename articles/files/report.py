@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 # Given a relative path as written in a file, return the image's bytes (or None if absent).
 ImageLoader = Callable[[str], bytes | None]
 
@@ -49,7 +51,7 @@ class FileResult:
             return f"{self.name}: failed: " + "; ".join(self.errors) + notes
         action = f"would be {self.action}" if self.dry_run and self.action != "unchanged" else self.action
         state = f", {self.state}" if self.state else ""
-        return f"{self.name}: {action} /articles/{self.slug}/{state}{notes}"
+        return f"{self.name}: {action} {reverse('article_detail', kwargs={'slug': self.slug})}{state}{notes}"
 
 
 @dataclass

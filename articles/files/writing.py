@@ -103,7 +103,7 @@ class _Writer:
                 first = article and (self.claimed.get(article.pk) or claims.get(article.pk))
                 if first:
                     raise ValueError(
-                        f"updates the same article (/articles/{article.slug}/) as {first}, imported earlier "
+                        f"updates the same article ({article.get_absolute_url()}) as {first}, imported earlier "
                         "in this run; each article must come from one file"
                     )
             except ValueError as error:

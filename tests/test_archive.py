@@ -240,7 +240,7 @@ def test_sixty_months_a_page_newest_first_empty_months_left_out(client):
 
 
 def test_archive_is_at_most_four_queries_on_a_cache_miss_whatever_the_size(client, settings):
-    """Issue 6: the page cache's version read, the counts, the page's months."""
+    """The page cache's version read, the counts, the page's months."""
     settings.READER_CACHE_SECONDS = 600
 
     def queries(url):

@@ -298,7 +298,7 @@ def test_pages_that_vary_by_header_are_cached_per_variant(client):
 )
 def test_the_first_miss_after_a_save_is_at_most_four_queries(client, url):
     """The next publish moment and the settings token come with the version read: a save
-    costs readers no extra queries (issue 6: at most 4 on a miss)."""
+    costs readers no extra queries (at most 4 on a miss)."""
     author = make_author("Ada Writer")
     make_article("First", author=author, tags=["Essays"])
     make_article("Later", author=author, tags=["Essays"], publish_in=timedelta(days=2))

@@ -636,7 +636,7 @@ def test_query_count_does_not_grow_with_items(client, settings, url):
 
 @pytest.mark.parametrize("url", ALL_FEEDS)
 def test_a_feed_miss_is_at_most_four_queries_with_the_page_cache_on(client, settings, url):
-    """The page cache's content-version read counts too (issue 6: at most 4 on a miss)."""
+    """The page cache's content-version read counts too (at most 4 on a miss)."""
     settings.READER_CACHE_SECONDS = 600
     author = make_author("Ada Writer")
     for n in range(3):

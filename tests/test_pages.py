@@ -251,7 +251,7 @@ def pagination(html):
 
 
 def test_front_page_is_bounded_and_its_last_page_leads_to_the_archive(client, settings, django_assert_num_queries):
-    """Issue 6: no OFFSET that grows with the archive. `/` lists the newest 100 pages; the last
+    """No OFFSET that grows with the archive. `/` lists the newest 100 pages; the last
     one continues in the archive month where it stops; deeper pages are 404."""
     settings.ARTICLES_PER_PAGE = 1
     for i in range(102):  # 102 published articles: two more than the front page shows

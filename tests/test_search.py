@@ -156,7 +156,7 @@ def test_query_syntax_characters_are_searched_as_text(client):
     [("harbour night", 12), ("arbou", 12), ("go", 12), ("C++", 12), ("大阪", 12), ("42 harbour", 12), ("zzqxw", 0)],
 )
 def test_the_search_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, settings, query, found):
-    """At most 4 on a miss, the page cache's version read included (issue 6), for every kind of
+    """At most 4 on a miss, the page cache's version read included, for every kind of
     query: words, a part of a word, short terms alone, symbols, short with long, nothing found."""
     for i in range(12):
         make_article(f"Harbour story {i}", body="The harbour at night: go, C++ and 大阪, 42 times.")

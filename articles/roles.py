@@ -1,7 +1,7 @@
 """The three editorial roles, as Django groups, and the questions the admin asks about them.
 
-Groups and their permissions are created by a data migration and kept in step after every
-`migrate` (a model added later gets its permissions in the roles that should have them).
+Groups and their permissions are created, and kept in step, after every `migrate` (the app's
+post_migrate handler: a model added later gets its permissions in the roles that should have them).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -30,7 +30,7 @@ ROLE_PERMISSIONS = {
 
 
 def sync_groups(group_model=Group, permission_model=Permission) -> None:
-    """Create the role groups and grant their permissions (idempotent; also used by the migration)."""
+    """Create the role groups and grant their permissions (idempotent)."""
     for role, by_app in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
         for app_label, codenames in by_app.items():

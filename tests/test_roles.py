@@ -26,7 +26,7 @@ def contributor(client):
     return user
 
 
-def test_migration_created_the_three_groups():
+def test_migrate_created_the_three_groups():
     assert set(Group.objects.values_list("name", flat=True)) >= {"Contributor", "Editor", "Administrator"}
     assert Group.objects.get(name="Editor").permissions.filter(codename="publish_article").exists()
     assert not Group.objects.get(name="Contributor").permissions.filter(codename="publish_article").exists()

@@ -1,14 +1,18 @@
 """Markdown as writers write it: what renders, and the live preview showing exactly the page's body."""
 
+import datetime as dt
 import re
+import threading
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
+from articles.editor import PREVIEW_TURN_SECONDS
 from articles.markdown import render_markdown
-from articles.models import Article
+from articles.models import Article, PreviewRender
 from tests.factories import image_bytes, make_article
 from tests.staff import article_form_data, logged_in, make_staff
 
@@ -117,16 +121,48 @@ def test_the_preview_is_staff_only_bounded_in_size_and_one_at_a_time(client, set
     refused = client.post(PREVIEW, {"content": "é" * 501})
     assert refused.status_code == 413 and "MARKDOWN_MAX_BYTES" in refused.content.decode()
     assert client.post(PREVIEW, {}).status_code == 400
-    # A render of this editor is under way (in this or another worker): the next one waits its turn.
-    cache.add(f"masthead:markdownify:{editor.pk}", 1, timeout=10)
+    done = client.post(PREVIEW, {"content": "*x*"})
+    assert done.status_code == 200 and done.content.decode() == "<p><em>x</em></p>"
+    assert client.post(PREVIEW, {"content": "*again*"}).status_code == 200  # the turn was given back
+    assert not PreviewRender.objects.exists()
+
+
+def claim_elsewhere(user):
+    """Take the editor's preview turn from another thread, on its own database connection: what
+    a second gunicorn worker rendering a preview of the same editor does."""
+    result = {}
+
+    def run():
+        try:
+            result["token"] = PreviewRender.objects.claim(user, stale_after=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result["token"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_preview_at_a_time_per_editor_holds_across_workers_whatever_the_cache(client):
+    editor = make_staff("Editor")
+    logged_in(client, editor)
+    token = claim_elsewhere(editor)
+    assert token
     busy = client.post(PREVIEW, {"content": "*x*"})
     assert busy.status_code == 429 and busy["Retry-After"] == "1"
     other = logged_in(client.__class__(), make_staff("Contributor"))
     assert other.post(PREVIEW, {"content": "*x*"}).status_code == 200
-    cache.delete(f"masthead:markdownify:{editor.pk}")
-    done = client.post(PREVIEW, {"content": "*x*"})
-    assert done.status_code == 200 and done.content.decode() == "<p><em>x</em></p>"
-    assert client.post(PREVIEW, {"content": "*again*"}).status_code == 200  # the turn was given back
+    assert claim_elsewhere(editor) is None  # the other worker's turn is still its own
+    PreviewRender.objects.release(editor, token)
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 200
+    # A worker that died mid-render leaves its claim: after PREVIEW_TURN_SECONDS it is taken over.
+    claim_elsewhere(editor)
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 429
+    PreviewRender.objects.filter(user=editor).update(started=timezone.now() - dt.timedelta(seconds=PREVIEW_TURN_SECONDS + 1))
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 200
+    assert not PreviewRender.objects.exists()
 
 
 @pytest.mark.django_db

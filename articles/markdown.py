@@ -447,7 +447,19 @@ def render_markdown(text: str) -> str:
         attribute_filter=_Attributes(),
         strip_comments=True,
     )
-    return IMAGE_WITHOUT_SOURCE.sub("", html)
+    return _CHECKBOX.sub(_named_checkbox, IMAGE_WITHOUT_SOURCE.sub("", html))
+
+
+# A task's box, as the sanitiser writes it (attribute values escaped, so `>` ends the tag).
+_CHECKBOX = re.compile(r"<input\b([^>]*)>")
+_CHECKED = re.compile(r'\schecked="')
+
+
+def _named_checkbox(match: re.Match) -> str:
+    """A task's box named by its state: a form control without a name is unlabelled to
+    assistive technology (the task's text beside it is not its label)."""
+    name = "Done" if _CHECKED.search(match.group(1)) else "Not done"
+    return f'<input{match.group(1)} aria-label="{name}">'
 
 
 _RAW_TAG = re.compile(r"<[A-Za-z]")

@@ -3,9 +3,11 @@
 import datetime as dt
 import re
 import threading
+from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -68,7 +70,8 @@ def test_tables_align_with_classes_task_lists_strikethrough_and_bare_urls():
                            "~~gone~~ www.example.org and https://example.org/x.")
     assert '<th class="align-left">a</th>' in html and '<td class="align-center">2</td>' in html
     assert '<td class="align-right">3</td>' in html and "style" not in html
-    assert '<input type="checkbox" disabled="">' in html and '<input type="checkbox" checked="" disabled="">' in html
+    assert '<input type="checkbox" disabled="" aria-label="Not done">' in html
+    assert '<input type="checkbox" checked="" disabled="" aria-label="Done">' in html
     assert "<del>gone</del>" in html
     assert '<a href="http://www.example.org">www.example.org</a>' in html
     assert '<a href="https://example.org/x">https://example.org/x</a>.' in html
@@ -76,8 +79,16 @@ def test_tables_align_with_classes_task_lists_strikethrough_and_bare_urls():
 
 def test_a_body_cannot_add_a_form_field_or_the_pages_classes():
     html = render_markdown('<input type="text" name="q" value="x"> <span class="admin-danger prose k">y</span>')
-    assert '<input type="checkbox" disabled="">' in html and "name=" not in html and "value=" not in html
+    assert '<input type="checkbox" disabled="" aria-label="Not done">' in html and "name=" not in html and "value=" not in html
     assert '<span class="k">y</span>' in html
+
+
+def test_every_task_box_is_named_by_its_state_and_a_body_cannot_name_it_otherwise():
+    html = render_markdown('- [ ] open task\n- [x] closed task\n\n<input aria-label="Done" title=\'x" checked="\'> '
+                           '<input checked aria-label="Not done">')
+    boxes = re.findall(r"<input\b[^>]*>", html)
+    assert len(boxes) == 4 and all(box.count("aria-label=") == 1 for box in boxes)
+    assert [re.search(r'aria-label="([^"]*)"', box).group(1) for box in boxes] == ["Not done", "Done", "Not done", "Done"]
 
 
 @pytest.mark.django_db
@@ -210,3 +221,28 @@ def test_rerender_articles_brings_stored_bodies_to_this_renderer(client):
     call_command("rerender_articles", stdout=StringIO())
     article.refresh_from_db()
     assert article.body_html == '<h2 id="user-content-setup">Setup</h2>\n<p><del>old</del></p>'
+
+
+class _Boxes(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.boxes = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "input":
+            self.boxes.append(attrs)
+
+
+TASK_PIECES = st.sampled_from(["- [ ] ", "- [x] ", "* [X] ", "task", "\n", "\n\n", "<input", " checked", " aria-label=",
+                               ' title="', "'", '"', ">", "/>", "Done", "  ", "> ", "1. "])
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(TASK_PIECES, max_size=40).map("".join))
+def test_any_box_in_any_body_has_exactly_one_name_saying_its_state(body):
+    parser = _Boxes()
+    parser.feed(render_markdown(body))
+    for attrs in parser.boxes:
+        names = [value for name, value in attrs if name == "aria-label"]
+        checked = any(name == "checked" for name, _ in attrs)
+        assert names == ["Done" if checked else "Not done"], attrs

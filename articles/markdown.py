@@ -164,6 +164,7 @@ _IMAGE = re.compile(r"<img\b", re.IGNORECASE)
 # An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 _FOOTNOTES = '<section class="footnotes" data-footnotes>'
+_FOOTNOTES_HEADING = '<h2 class="visually-hidden">Footnotes</h2>'
 TABLE_START, TABLE_END = re.compile(r"<table\b", re.IGNORECASE), re.compile(r"</table\s*>", re.IGNORECASE)
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
@@ -384,7 +385,7 @@ def _unsanitised_html(text: str) -> str:
     html = _IMAGE.sub('<img loading="lazy" decoding="async"', html)
     html = TABLE_END.sub("</table></div>", TABLE_START.sub(TABLE_SCROLL + "<table", html))
     # The footnotes are a section of the page: named for screen readers (and valid HTML).
-    html = html.replace(_FOOTNOTES, _FOOTNOTES + '\n<h2 class="visually-hidden">Footnotes</h2>', 1)
+    html = html.replace(_FOOTNOTES, _FOOTNOTES + "\n" + _FOOTNOTES_HEADING, 1)
     return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
 
 
@@ -433,8 +434,45 @@ def render_markdown(text: str) -> str:
     The article page, the feeds and the editor's live preview all call this, so what an
     editor previews is exactly what readers get.
     """
+    return _sanitised(_unsanitised_html(text))
+
+
+# What a call to action keeps: text-level markup in paragraphs, and no id (it shares the page
+# with the body, whose ids it must not repeat).
+INLINE_TAGS = {"a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "p", "q",
+               "s", "samp", "small", "strong", "sub", "sup", "time", "u", "var"}
+_BLOCK_TAG = re.compile(r"</?(?:h[1-6]|p|li|ul|ol|blockquote|pre|table|caption|thead|tbody|tfoot|tr|th|td|div|"
+                        r"section|figure|figcaption|dl|dt|dd|details|summary|hr)\b[^>]*>")
+_IMAGE_TAG = re.compile(r"<img\b[^>]*>")
+# A footnote's marks link to ids the call to action does not have: its number and note stay, as text.
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref"><a\b[^>]*>(.*?)</a></sup>')
+_FOOTNOTE_BACKREF = re.compile(r'\s*<a\b[^>]*\sclass="footnote-backref"[^>]*>.*?</a>')
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _alt_text(match: re.Match) -> str:
+    alt = _ALT.search(match.group(0))
+    return alt.group(1) if alt else ""
+
+
+def render_inline_markdown(text: str) -> str:
+    """A short text in inline Markdown (links, emphasis, code) as paragraphs of safe HTML.
+
+    Block syntax (headings, lists, quotes, tables) gives plain paragraphs of its text, an image
+    its alt text, footnote syntax stays text: the result carries no id and no block of its own.
+    """
+    html = _sanitised(_unsanitised_html(text))  # attribute values escaped: `>` ends a tag
+    html = _FOOTNOTE_REF.sub(r"<sup>\1</sup>", _FOOTNOTE_BACKREF.sub("", html)).replace(_FOOTNOTES_HEADING, "")
+    html = _IMAGE_TAG.sub(_alt_text, html)
+    paragraphs = (part.strip() for part in _BLOCK_TAG.sub("\ufdd0", html).split("\ufdd0"))
+    html = "\n".join(f"<p>{part}</p>" for part in paragraphs if part)
+    return nh3.clean(html, tags=INLINE_TAGS, attributes={"a": {"href"}, "abbr": {"title"}, "time": {"datetime"}},
+                     url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
+
+
+def _sanitised(html: str) -> str:
     html = nh3.clean(
-        limit_depth(_unsanitised_html(text)),
+        limit_depth(html),
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,

@@ -282,7 +282,8 @@ def _prepare(root, tree: _Tree):
                 given = match.group(1)
                 _lib.cmark_node_set_literal(last, literal[: match.start()].encode())
                 text = text[: len(text) - len(literal) + match.start()]
-        tree.heading_ids.append(tree.unique(given or slugify_heading(text)))
+        # Made unique once the whole body's other ids are known (_unsanitised_html).
+        tree.heading_ids.append(given or slugify_heading(text))
         marker = _lib.cmark_node_new(_TEXT_NODE)
         _lib.cmark_node_set_literal(marker, f"\ufdd0{len(tree.heading_ids) - 1}\ufdd1".encode())
         _lib.cmark_node_prepend_child(node, marker)
@@ -349,8 +350,18 @@ def encode_url(url: str) -> str:
 class _Attributes:
     """nh3's attribute filter, per render: it sees each kept attribute, parsed, in document order."""
 
-    def __init__(self):
+    def __init__(self, targets: set[str]):
         self.ids: set[str] = set()
+        # Ids a #fragment link may mean, by lower case: headings' are lower case, links often not.
+        self.targets = targets
+        self.folded = {}
+        for target in sorted(targets):
+            self.folded.setdefault(target.casefold(), target)
+
+    def _fragment(self, fragment: str) -> str:
+        if fragment in self.targets:
+            return fragment
+        return self.folded.get(unquote(fragment).casefold(), fragment)
 
     def __call__(self, tag: str, name: str, value: str) -> str | None:
         if name == "id":
@@ -359,8 +370,8 @@ class _Attributes:
                 return None
             self.ids.add(value)
             return value
-        if name == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
-            value = "#" + ID_PREFIX + value[1:]
+        if name == "href" and value.startswith("#"):
+            value = "#" + ID_PREFIX + self._fragment(_unprefixed(value[1:]))
         if name in ("href", "src"):
             return None if _disguised_scheme(value) else encode_url(value)
         if name == "class":
@@ -373,11 +384,29 @@ class _Attributes:
         return value
 
 
+def _unprefixed(value: str) -> str:
+    return value[len(ID_PREFIX):] if value.startswith(ID_PREFIX) else value
+
+
+# An id on a tag of the rendered HTML (raw HTML's, footnotes'); text shows its `<` escaped.
+_TAG_ID = re.compile(r"""<[A-Za-z][^<>]{0,2000}?\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+
+
 def _unsanitised_html(text: str) -> str:
-    """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising."""
+    return _unsanitised(text)[0]
+
+
+def _unsanitised(text: str) -> tuple[str, set[str]]:
+    """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising,
+    and every id in it (without the prefix)."""
     tree = _Tree()
     html = _commonmark_to_html(strip_control_characters(text or ""), tree).rstrip("\n")
-    html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(tree.heading_ids[int(m.group(2))])}">', html)
+    # Headings take what is left: an id written in raw HTML or a footnote's keeps its own, and a
+    # heading of the same name is numbered (`setup-1`) rather than left without an id.
+    tree.used = {_unprefixed(html_lib.unescape(next(g for g in m.groups() if g is not None))) for m in _TAG_ID.finditer(html)}
+    others = set(tree.used)
+    heading_ids = [tree.unique(_unprefixed(base)) for base in tree.heading_ids]
+    html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(heading_ids[int(m.group(2))])}">', html)
     # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
     html = TOP_HEADING.sub(r"<\1h2", html)
     html = _ALIGNED_CELL.sub(r'<\1 class="align-\2">', html)
@@ -386,7 +415,7 @@ def _unsanitised_html(text: str) -> str:
     html = TABLE_END.sub("</table></div>", TABLE_START.sub(TABLE_SCROLL + "<table", html))
     # The footnotes are a section of the page: named for screen readers (and valid HTML).
     html = html.replace(_FOOTNOTES, _FOOTNOTES + "\n" + _FOOTNOTES_HEADING, 1)
-    return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
+    return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html)), others | set(heading_ids)
 
 
 # The HTML parser under nh3 spends time per element in proportion to how deep it is open, so
@@ -434,7 +463,7 @@ def render_markdown(text: str) -> str:
     The article page, the feeds and the editor's live preview all call this, so what an
     editor previews is exactly what readers get.
     """
-    return _sanitised(_unsanitised_html(text))
+    return _sanitised(*_unsanitised(text))
 
 
 # What a call to action keeps: text-level markup in paragraphs, and no id (it shares the page
@@ -461,7 +490,7 @@ def render_inline_markdown(text: str) -> str:
     Block syntax (headings, lists, quotes, tables) gives plain paragraphs of its text, an image
     its alt text, footnote syntax stays text: the result carries no id and no block of its own.
     """
-    html = _sanitised(_unsanitised_html(text))  # attribute values escaped: `>` ends a tag
+    html = _sanitised(*_unsanitised(text))  # attribute values escaped: `>` ends a tag
     html = _FOOTNOTE_REF.sub(r"<sup>\1</sup>", _FOOTNOTE_BACKREF.sub("", html)).replace(_FOOTNOTES_HEADING, "")
     html = _IMAGE_TAG.sub(_alt_text, html)
     paragraphs = (part.strip() for part in _BLOCK_TAG.sub("\ufdd0", html).split("\ufdd0"))
@@ -470,7 +499,7 @@ def render_inline_markdown(text: str) -> str:
                      url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
 
 
-def _sanitised(html: str) -> str:
+def _sanitised(html: str, ids: set[str]) -> str:
     html = nh3.clean(
         limit_depth(html),
         tags=ALLOWED_TAGS,
@@ -482,7 +511,7 @@ def _sanitised(html: str) -> str:
         link_rel=None,
         # A task list's box shows a state; it is never a form field.
         set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
-        attribute_filter=_Attributes(),
+        attribute_filter=_Attributes(ids),
         strip_comments=True,
     )
     return _CHECKBOX.sub(_named_checkbox, IMAGE_WITHOUT_SOURCE.sub("", html))

@@ -246,3 +246,41 @@ def test_any_box_in_any_body_has_exactly_one_name_saying_its_state(body):
         names = [value for name, value in attrs if name == "aria-label"]
         checked = any(name == "checked" for name, _ in attrs)
         assert names == ["Done" if checked else "Not done"], attrs
+
+
+def ids_of(html):
+    return re.findall(r'<[a-z0-9]+\b[^>]*\sid="([^"]*)"', html)
+
+
+def test_a_heading_named_like_another_id_of_the_body_is_numbered_and_no_id_is_lost():
+    html = render_markdown('<a id="setup"></a>\n\n## Setup\n\n## Setup')
+    assert ids_of(html) == ["user-content-setup", "user-content-setup-1", "user-content-setup-2"]
+    html = render_markdown("## fn-1\n\nText[^1]\n\n[^1]: note")
+    assert '<h2 id="user-content-fn-1-1">fn-1</h2>' in html and '<li id="user-content-fn-1">' in html
+    assert 'href="#user-content-fn-1" id="user-content-fnref-1"' in html
+    html = render_markdown("## Install {#setup}\n\n<span id='user-content-setup'>x</span>")
+    assert ids_of(html) == ["user-content-setup-1", "user-content-setup"]
+
+
+def test_a_fragment_link_finds_its_heading_whatever_the_case():
+    html = render_markdown("## Setup\n\n## Café au lait\n\n[a](#Setup) [b](#CAF%C3%A9-AU-LAIT) [c](#setup) [d](#Nowhere)"
+                           "\n\n<span id='Exact'>x</span> <span id='exact'>y</span> [e](#Exact) [f](#exact)")
+    assert '<a href="#user-content-setup">a</a>' in html and '<a href="#user-content-café-au-lait">b</a>' in html
+    assert '<a href="#user-content-setup">c</a>' in html and '<a href="#user-content-Nowhere">d</a>' in html
+    assert '<a href="#user-content-Exact">e</a>' in html and '<a href="#user-content-exact">f</a>' in html
+
+
+ID_PIECES = st.sampled_from(["## Setup", "## setup-1", "## fn-1", "## fnref-1", '<a id="setup"></a>', "<span id=setup-1>x</span>",
+                             "## A {#setup}", "Text[^1]", "[^1]: note", "more[^x]", "[^x]: other", "\n\n", "# Setup"])
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(ID_PIECES, max_size=20).map("".join))
+def test_every_heading_and_footnote_keeps_an_id_and_none_repeats(body):
+    html = render_markdown(body)
+    ids = ids_of(html)
+    assert len(ids) == len(set(ids))
+    assert html.count("<h2") - html.count('<h2 class="visually-hidden"') == len(re.findall(r'<h2 id="', html))
+    assert html.count('<li id="user-content-fn-') == html.count("<li") - len(re.findall(r"<li>", html))
+    for fragment in re.findall(r'href="#([^"]*)"', html):
+        assert fragment in ids

@@ -9,18 +9,18 @@ hero images (articles.images) and are stored at full size.
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from .images import check_size, store_image
 from .markdown import body_size_error, render_markdown
+from .models import PreviewRender
 from .renditions import responsive_body_images
 
-# Longest a preview may hold its editor's turn: a render takes well under a second, and a worker
-# that died mid-render frees the turn by itself after this.
-PREVIEW_TURN_SECONDS = 10
+# Longest a preview may hold its editor's turn: a render takes well under a second, and the turn
+# of a worker that died mid-render is taken over after this.
+PREVIEW_TURN_SECONDS = 30
 
 
 def page_body(text: str) -> str:
@@ -38,10 +38,10 @@ def markdownify(request):
         return HttpResponseBadRequest("No content was sent.", content_type="text/plain")
     if error := body_size_error(content):
         return HttpResponse(error, status=413, content_type="text/plain")
-    # One render at a time per editor, across every worker when the cache is shared (Redis): a
-    # second request while the first renders is told to retry, not queued behind it.
-    turn = f"masthead:markdownify:{request.user.pk}"
-    if not cache.add(turn, 1, timeout=PREVIEW_TURN_SECONDS):
+    # One render at a time per editor, across every worker and machine (the turn is a database
+    # row): a second request while the first renders is told to retry, not queued behind it.
+    turn = PreviewRender.objects.claim(request.user, stale_after=PREVIEW_TURN_SECONDS)
+    if turn is None:
         response = HttpResponse("A preview of this editor is being made; try again in a moment.",
                                 status=429, content_type="text/plain")
         response["Retry-After"] = "1"
@@ -49,7 +49,7 @@ def markdownify(request):
     try:
         return MarkdownifyView.as_view()(request)
     finally:
-        cache.delete(turn)
+        PreviewRender.objects.release(request.user, turn)
 
 
 @require_POST

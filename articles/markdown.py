@@ -158,6 +158,7 @@ _IMAGE = re.compile(r"<img\b", re.IGNORECASE)
 # An image whose unsafe src (javascript:, data:) the sanitiser removed: nothing left to show.
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 _FOOTNOTES = '<section class="footnotes" data-footnotes>'
+_FOOTNOTES_HEADING = '<h2 class="visually-hidden">Footnotes</h2>'
 TABLE_START, TABLE_END = re.compile(r"<table\b", re.IGNORECASE), re.compile(r"</table\s*>", re.IGNORECASE)
 # A wide table scrolls sideways in its own box on a phone, words whole; the box takes keyboard
 # focus (tabindex) and is named (role, label) so people without a mouse can scroll it too.
@@ -275,7 +276,8 @@ def _prepare(root, tree: _Tree):
                 given = match.group(1)
                 _lib.cmark_node_set_literal(last, literal[: match.start()].encode())
                 text = text[: len(text) - len(literal) + match.start()]
-        tree.heading_ids.append(tree.unique(given or slugify_heading(text)))
+        # Made unique once the whole body's other ids are known (_unsanitised_html).
+        tree.heading_ids.append(given or slugify_heading(text))
         marker = _lib.cmark_node_new(_TEXT_NODE)
         _lib.cmark_node_set_literal(marker, f"\ufdd0{len(tree.heading_ids) - 1}\ufdd1".encode())
         _lib.cmark_node_prepend_child(node, marker)
@@ -342,8 +344,18 @@ def encode_url(url: str) -> str:
 class _Attributes:
     """nh3's attribute filter, per render: it sees each kept attribute, parsed, in document order."""
 
-    def __init__(self):
+    def __init__(self, targets: set[str]):
         self.ids: set[str] = set()
+        # Ids a #fragment link may mean, by lower case: headings' are lower case, links often not.
+        self.targets = targets
+        self.folded = {}
+        for target in sorted(targets):
+            self.folded.setdefault(target.casefold(), target)
+
+    def _fragment(self, fragment: str) -> str:
+        if fragment in self.targets:
+            return fragment
+        return self.folded.get(unquote(fragment).casefold(), fragment)
 
     def __call__(self, tag: str, name: str, value: str) -> str | None:
         if name == "id":
@@ -352,8 +364,8 @@ class _Attributes:
                 return None
             self.ids.add(value)
             return value
-        if name == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
-            value = "#" + ID_PREFIX + value[1:]
+        if name == "href" and value.startswith("#"):
+            value = "#" + ID_PREFIX + self._fragment(_unprefixed(value[1:]))
         if name in ("href", "src"):
             return None if _disguised_scheme(value) else encode_url(value)
         if name == "class":
@@ -366,11 +378,29 @@ class _Attributes:
         return value
 
 
+def _unprefixed(value: str) -> str:
+    return value[len(ID_PREFIX):] if value.startswith(ID_PREFIX) else value
+
+
+# An id on a tag of the rendered HTML (raw HTML's, footnotes'); text shows its `<` escaped.
+_TAG_ID = re.compile(r"""<[A-Za-z][^<>]{0,2000}?\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+
+
 def _unsanitised_html(text: str) -> str:
-    """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising."""
+    return _unsanitised(text)[0]
+
+
+def _unsanitised(text: str) -> tuple[str, set[str]]:
+    """The body as HTML with Masthead's structure (ids, classes, wrappers), before sanitising,
+    and every id in it (without the prefix)."""
     tree = _Tree()
     html = _commonmark_to_html(strip_control_characters(text or ""), tree).rstrip("\n")
-    html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(tree.heading_ids[int(m.group(2))])}">', html)
+    # Headings take what is left: an id written in raw HTML or a footnote's keeps its own, and a
+    # heading of the same name is numbered (`setup-1`) rather than left without an id.
+    tree.used = {_unprefixed(html_lib.unescape(next(g for g in m.groups() if g is not None))) for m in _TAG_ID.finditer(html)}
+    others = set(tree.used)
+    heading_ids = [tree.unique(_unprefixed(base)) for base in tree.heading_ids]
+    html = _HEADING_MARK.sub(lambda m: f'<h{m.group(1)} id="{html_lib.escape(heading_ids[int(m.group(2))])}">', html)
     # The page's title is its only <h1>: a `# Heading` in a body becomes a section heading.
     html = TOP_HEADING.sub(r"<\1h2", html)
     html = _ALIGNED_CELL.sub(r'<\1 class="align-\2">', html)
@@ -378,8 +408,8 @@ def _unsanitised_html(text: str) -> str:
     html = _IMAGE.sub('<img loading="lazy" decoding="async"', html)
     html = TABLE_END.sub("</table></div>", TABLE_START.sub(TABLE_SCROLL + "<table", html))
     # The footnotes are a section of the page: named for screen readers (and valid HTML).
-    html = html.replace(_FOOTNOTES, _FOOTNOTES + '\n<h2 class="visually-hidden">Footnotes</h2>', 1)
-    return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html))
+    html = html.replace(_FOOTNOTES, _FOOTNOTES + "\n" + _FOOTNOTES_HEADING, 1)
+    return _CHARACTER_REFERENCE.sub(_drop_control_reference, strip_control_characters(html)), others | set(heading_ids)
 
 
 # The HTML parser under nh3 spends time per element in proportion to how deep it is open, so
@@ -427,8 +457,45 @@ def render_markdown(text: str) -> str:
     The article page, the feeds and the editor's live preview all call this, so what an
     editor previews is exactly what readers get.
     """
+    return _sanitised(*_unsanitised(text))
+
+
+# What a call to action keeps: text-level markup in paragraphs, and no id (it shares the page
+# with the body, whose ids it must not repeat).
+INLINE_TAGS = {"a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "p", "q",
+               "s", "samp", "small", "strong", "sub", "sup", "time", "u", "var"}
+_BLOCK_TAG = re.compile(r"</?(?:h[1-6]|p|li|ul|ol|blockquote|pre|table|caption|thead|tbody|tfoot|tr|th|td|div|"
+                        r"section|figure|figcaption|dl|dt|dd|details|summary|hr)\b[^>]*>")
+_IMAGE_TAG = re.compile(r"<img\b[^>]*>")
+# A footnote's marks link to ids the call to action does not have: its number and note stay, as text.
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref"><a\b[^>]*>(.*?)</a></sup>')
+_FOOTNOTE_BACKREF = re.compile(r'\s*<a\b[^>]*\sclass="footnote-backref"[^>]*>.*?</a>')
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _alt_text(match: re.Match) -> str:
+    alt = _ALT.search(match.group(0))
+    return alt.group(1) if alt else ""
+
+
+def render_inline_markdown(text: str) -> str:
+    """A short text in inline Markdown (links, emphasis, code) as paragraphs of safe HTML.
+
+    Block syntax (headings, lists, quotes, tables) gives plain paragraphs of its text, an image
+    its alt text, footnote syntax stays text: the result carries no id and no block of its own.
+    """
+    html = _sanitised(*_unsanitised(text))  # attribute values escaped: `>` ends a tag
+    html = _FOOTNOTE_REF.sub(r"<sup>\1</sup>", _FOOTNOTE_BACKREF.sub("", html)).replace(_FOOTNOTES_HEADING, "")
+    html = _IMAGE_TAG.sub(_alt_text, html)
+    paragraphs = (part.strip() for part in _BLOCK_TAG.sub("\ufdd0", html).split("\ufdd0"))
+    html = "\n".join(f"<p>{part}</p>" for part in paragraphs if part)
+    return nh3.clean(html, tags=INLINE_TAGS, attributes={"a": {"href"}, "abbr": {"title"}, "time": {"datetime"}},
+                     url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
+
+
+def _sanitised(html: str, ids: set[str]) -> str:
     html = nh3.clean(
-        limit_depth(_unsanitised_html(text)),
+        limit_depth(html),
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
@@ -438,10 +505,22 @@ def render_markdown(text: str) -> str:
         link_rel=None,
         # A task list's box shows a state; it is never a form field.
         set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
-        attribute_filter=_Attributes(),
+        attribute_filter=_Attributes(ids),
         strip_comments=True,
     )
-    return IMAGE_WITHOUT_SOURCE.sub("", html)
+    return _CHECKBOX.sub(_named_checkbox, IMAGE_WITHOUT_SOURCE.sub("", html))
+
+
+# A task's box, as the sanitiser writes it (attribute values escaped, so `>` ends the tag).
+_CHECKBOX = re.compile(r"<input\b([^>]*)>")
+_CHECKED = re.compile(r'\schecked="')
+
+
+def _named_checkbox(match: re.Match) -> str:
+    """A task's box named by its state: a form control without a name is unlabelled to
+    assistive technology (the task's text beside it is not its label)."""
+    name = "Done" if _CHECKED.search(match.group(1)) else "Not done"
+    return f'<input{match.group(1)} aria-label="{name}">'
 
 
 _RAW_TAG = re.compile(r"<[A-Za-z]")

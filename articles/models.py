@@ -2,7 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -360,6 +360,44 @@ class Autosave(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.article or 'a new article'}"
+
+
+class PreviewRenderQuerySet(models.QuerySet):
+    def claim(self, user, stale_after: float):
+        """The editor's turn to render a preview, or None while another render of theirs runs.
+
+        The row is the turn: inserting it is atomic in the database, so it holds across every
+        worker and machine whatever cache is configured. A claim older than `stale_after`
+        seconds was left by a worker that died mid-render and is taken over.
+        """
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        try:
+            with transaction.atomic(using=self.db):
+                self.create(user=user, token=token, started=now)
+            return token
+        except IntegrityError:
+            stale = now - dt.timedelta(seconds=stale_after)
+            if self.filter(user=user, started__lt=stale).update(token=token, started=now):
+                return token
+            return None
+
+    def release(self, user, token: str) -> None:
+        # By token: a claim taken over from this render is the new holder's, not ours to free.
+        self.filter(user=user, token=token).delete()
+
+
+class PreviewRender(models.Model):
+    """An editor's live preview being rendered: one at a time per editor (articles/editor.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+    started = models.DateTimeField()
+
+    objects = PreviewRenderQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.user} since {self.started}"
 
 
 class ContentVersion(models.Model):

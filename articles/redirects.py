@@ -1,6 +1,7 @@
 """Old addresses answer 301 to the article they led to (articles.models.Redirect)."""
 
 from django.http import HttpResponsePermanentRedirect
+from django.utils.encoding import iri_to_uri
 
 from .models import Article, Redirect
 
@@ -16,10 +17,16 @@ class RedirectFallbackMiddleware:
         response = self.get_response(request)
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
-        article = Redirect.objects.target_for(request.get_full_path()) or Redirect.objects.target_for(request.path)
+        # An old address with its query string (`/?p=123`) names the article whole; an old path
+        # alone passes the request's query on (campaign tags, a page number) to the new address.
+        article = Redirect.objects.target_for(request.get_full_path())
+        if article is not None:
+            return HttpResponsePermanentRedirect(article.get_absolute_url())
+        article = Redirect.objects.target_for(request.path)
         if article is None:
             return response
-        return HttpResponsePermanentRedirect(article.get_absolute_url())
+        query = iri_to_uri(request.META.get("QUERY_STRING", ""))
+        return HttpResponsePermanentRedirect(article.get_absolute_url() + (f"?{query}" if query else ""))
 
 
 def record_slug_change(article: Article, old_slug: str) -> None:

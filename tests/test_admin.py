@@ -413,6 +413,24 @@ def test_the_call_to_action_takes_inline_markdown_on_the_page_and_in_feeds(clien
     assert "javascript:alert" not in page and "<script>alert(2)" not in page
 
 
+def test_the_call_to_action_is_inline_only_and_repeats_no_id_of_the_body(client):
+    shared = "## Subscribe\n\nThe body's own words.[^1]\n\n[^1]: The body's note."
+    cta = ("## Subscribe\n\nJoin [the list](https://example.org/list) *today*.[^1]\n\n[^1]: A note.\n\n"
+           "- first\n- second\n\n![](/media/no-alt.jpg) ![A bell](/media/bell.jpg)")
+    article = make_article("Sharing Ids", body=shared, cta=cta)
+    page = client.get(article.get_absolute_url()).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert "user-content-subscribe" in ids and "user-content-fn-1" in ids
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    aside = page.split('<div class="cta-text" dir="auto">')[1].split("</div>")[0]
+    assert 'id="' not in aside and "<h2" not in aside and "<li" not in aside and "<img" not in aside
+    assert '<a href="https://example.org/list">the list</a> <em>today</em>' in aside
+    for words in ("<p>Subscribe</p>", "<p>first</p>", "<p>second</p>", "A note.", "A bell"):
+        assert words in aside
+    feed = client.get("/feed/").content.decode()
+    assert feed.count("user-content-subscribe") == 1 and "no-alt.jpg" not in feed
+
+
 def test_slug_changes_of_published_articles_leave_a_redirect_and_drafts_none(editor_client):
     client = Client()
     live = make_article("Live Address", slug="first")

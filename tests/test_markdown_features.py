@@ -1,14 +1,20 @@
 """Markdown as writers write it: what renders, and the live preview showing exactly the page's body."""
 
+import datetime as dt
 import re
+import threading
+from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
+from articles.editor import PREVIEW_TURN_SECONDS
 from articles.markdown import render_markdown
-from articles.models import Article
+from articles.models import Article, PreviewRender
 from tests.factories import image_bytes, make_article
 from tests.staff import article_form_data, logged_in, make_staff
 
@@ -64,7 +70,8 @@ def test_tables_align_with_classes_task_lists_strikethrough_and_bare_urls():
                            "~~gone~~ www.example.org and https://example.org/x.")
     assert '<th class="align-left">a</th>' in html and '<td class="align-center">2</td>' in html
     assert '<td class="align-right">3</td>' in html and "style" not in html
-    assert '<input type="checkbox" disabled="">' in html and '<input type="checkbox" checked="" disabled="">' in html
+    assert '<input type="checkbox" disabled="" aria-label="Not done">' in html
+    assert '<input type="checkbox" checked="" disabled="" aria-label="Done">' in html
     assert "<del>gone</del>" in html
     assert '<a href="http://www.example.org">www.example.org</a>' in html
     assert '<a href="https://example.org/x">https://example.org/x</a>.' in html
@@ -72,8 +79,16 @@ def test_tables_align_with_classes_task_lists_strikethrough_and_bare_urls():
 
 def test_a_body_cannot_add_a_form_field_or_the_pages_classes():
     html = render_markdown('<input type="text" name="q" value="x"> <span class="admin-danger prose k">y</span>')
-    assert '<input type="checkbox" disabled="">' in html and "name=" not in html and "value=" not in html
+    assert '<input type="checkbox" disabled="" aria-label="Not done">' in html and "name=" not in html and "value=" not in html
     assert '<span class="k">y</span>' in html
+
+
+def test_every_task_box_is_named_by_its_state_and_a_body_cannot_name_it_otherwise():
+    html = render_markdown('- [ ] open task\n- [x] closed task\n\n<input aria-label="Done" title=\'x" checked="\'> '
+                           '<input checked aria-label="Not done">')
+    boxes = re.findall(r"<input\b[^>]*>", html)
+    assert len(boxes) == 4 and all(box.count("aria-label=") == 1 for box in boxes)
+    assert [re.search(r'aria-label="([^"]*)"', box).group(1) for box in boxes] == ["Not done", "Done", "Not done", "Done"]
 
 
 @pytest.mark.django_db
@@ -117,16 +132,48 @@ def test_the_preview_is_staff_only_bounded_in_size_and_one_at_a_time(client, set
     refused = client.post(PREVIEW, {"content": "é" * 501})
     assert refused.status_code == 413 and "MARKDOWN_MAX_BYTES" in refused.content.decode()
     assert client.post(PREVIEW, {}).status_code == 400
-    # A render of this editor is under way (in this or another worker): the next one waits its turn.
-    cache.add(f"masthead:markdownify:{editor.pk}", 1, timeout=10)
+    done = client.post(PREVIEW, {"content": "*x*"})
+    assert done.status_code == 200 and done.content.decode() == "<p><em>x</em></p>"
+    assert client.post(PREVIEW, {"content": "*again*"}).status_code == 200  # the turn was given back
+    assert not PreviewRender.objects.exists()
+
+
+def claim_elsewhere(user):
+    """Take the editor's preview turn from another thread, on its own database connection: what
+    a second gunicorn worker rendering a preview of the same editor does."""
+    result = {}
+
+    def run():
+        try:
+            result["token"] = PreviewRender.objects.claim(user, stale_after=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result["token"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_preview_at_a_time_per_editor_holds_across_workers_whatever_the_cache(client):
+    editor = make_staff("Editor")
+    logged_in(client, editor)
+    token = claim_elsewhere(editor)
+    assert token
     busy = client.post(PREVIEW, {"content": "*x*"})
     assert busy.status_code == 429 and busy["Retry-After"] == "1"
     other = logged_in(client.__class__(), make_staff("Contributor"))
     assert other.post(PREVIEW, {"content": "*x*"}).status_code == 200
-    cache.delete(f"masthead:markdownify:{editor.pk}")
-    done = client.post(PREVIEW, {"content": "*x*"})
-    assert done.status_code == 200 and done.content.decode() == "<p><em>x</em></p>"
-    assert client.post(PREVIEW, {"content": "*again*"}).status_code == 200  # the turn was given back
+    assert claim_elsewhere(editor) is None  # the other worker's turn is still its own
+    PreviewRender.objects.release(editor, token)
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 200
+    # A worker that died mid-render leaves its claim: after PREVIEW_TURN_SECONDS it is taken over.
+    claim_elsewhere(editor)
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 429
+    PreviewRender.objects.filter(user=editor).update(started=timezone.now() - dt.timedelta(seconds=PREVIEW_TURN_SECONDS + 1))
+    assert client.post(PREVIEW, {"content": "*x*"}).status_code == 200
+    assert not PreviewRender.objects.exists()
 
 
 @pytest.mark.django_db
@@ -174,3 +221,67 @@ def test_rerender_articles_brings_stored_bodies_to_this_renderer(client):
     call_command("rerender_articles", stdout=StringIO())
     article.refresh_from_db()
     assert article.body_html == '<h2 id="user-content-setup">Setup</h2>\n<p><del>old</del></p>'
+
+
+class _Boxes(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.boxes = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "input":
+            self.boxes.append(attrs)
+
+
+TASK_PIECES = st.sampled_from(["- [ ] ", "- [x] ", "* [X] ", "task", "\n", "\n\n", "<input", " checked", " aria-label=",
+                               ' title="', "'", '"', ">", "/>", "Done", "  ", "> ", "1. "])
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(TASK_PIECES, max_size=40).map("".join))
+def test_any_box_in_any_body_has_exactly_one_name_saying_its_state(body):
+    parser = _Boxes()
+    parser.feed(render_markdown(body))
+    for attrs in parser.boxes:
+        names = [value for name, value in attrs if name == "aria-label"]
+        checked = any(name == "checked" for name, _ in attrs)
+        assert names == ["Done" if checked else "Not done"], attrs
+
+
+def ids_of(html):
+    return re.findall(r'<[a-z0-9]+\b[^>]*\sid="([^"]*)"', html)
+
+
+def test_a_heading_named_like_another_id_of_the_body_is_numbered_and_no_id_is_lost():
+    html = render_markdown('<a id="setup"></a>\n\n## Setup\n\n## Setup')
+    assert ids_of(html) == ["user-content-setup", "user-content-setup-1", "user-content-setup-2"]
+    html = render_markdown("## fn-1\n\nText[^1]\n\n[^1]: note")
+    assert '<h2 id="user-content-fn-1-1">fn-1</h2>' in html and '<li id="user-content-fn-1">' in html
+    assert 'href="#user-content-fn-1" id="user-content-fnref-1"' in html
+    html = render_markdown("## Install {#setup}\n\n<span id='user-content-setup'>x</span>")
+    assert ids_of(html) == ["user-content-setup-1", "user-content-setup"]
+
+
+def test_a_fragment_link_finds_its_heading_whatever_the_case():
+    html = render_markdown("## Setup\n\n## Café au lait\n\n[a](#Setup) [b](#CAF%C3%A9-AU-LAIT) [c](#setup) [d](#Nowhere)"
+                           "\n\n<span id='Exact'>x</span> <span id='exact'>y</span> [e](#Exact) [f](#exact)")
+    assert '<a href="#user-content-setup">a</a>' in html and '<a href="#user-content-café-au-lait">b</a>' in html
+    assert '<a href="#user-content-setup">c</a>' in html and '<a href="#user-content-Nowhere">d</a>' in html
+    assert '<a href="#user-content-Exact">e</a>' in html and '<a href="#user-content-exact">f</a>' in html
+
+
+ID_PIECES = st.sampled_from(["## Setup", "## setup-1", "## fn-1", "## fnref-1", '<a id="setup"></a>', "<span id=setup-1>x</span>",
+                             "## A {#setup}", "Text[^1]", "[^1]: note", "more[^x]", "[^x]: other", "\n\n", "# Setup"])
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(ID_PIECES, max_size=20).map("".join))
+def test_every_heading_and_footnote_keeps_an_id_and_none_repeats(body):
+    html = render_markdown(body)
+    ids = ids_of(html)
+    assert len(ids) == len(set(ids))
+    assert html.count("<h2") - html.count('<h2 class="visually-hidden"') == len(re.findall(r'<h2 id="', html))
+    assert html.count('<li id="user-content-fn-') == html.count("<li") - len(re.findall(r"<li>", html))
+    # (A back link of a note that nothing refers to has no reference to lead to: cmark-gfm's.)
+    for fragment in re.findall(r'<a href="#([^"]*)"(?! class="footnote-backref")', html):
+        assert fragment in ids

@@ -9,7 +9,7 @@ import re
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from articles.markdown import MAX_DEPTH, render_markdown
+from articles.markdown import INLINE_TAGS, MAX_DEPTH, render_inline_markdown, render_markdown
 from articles.quality import IMAGE_WITHOUT_ALT
 from articles.reading import reading_time
 from bench.render import PATHOLOGICAL
@@ -46,3 +46,13 @@ def test_any_body_renders_deterministically_without_control_characters(body):
     assert render_markdown(body) == html
     assert not _CONTROL.search(html)
     assert "\ufdd0" not in html and "<script" not in html.lower()
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(MARKDOWN_PIECES | st.sampled_from(["<img src=/a.jpg>", "<h2 id=x>", "[^1]: n", "<input>"]), max_size=60).map("".join))
+def test_any_call_to_action_renders_to_inline_markup_without_ids(text):
+    html = render_inline_markdown(text)
+    assert render_inline_markdown(text) == html
+    assert set(re.findall(r"<([a-z0-9]+)", html)) <= INLINE_TAGS
+    assert not re.search(r"<[a-z][^>]*\sid=", html)  # text shows its `<` escaped: only tags start with one
+    assert "\ufdd0" not in html and not _CONTROL.search(html)

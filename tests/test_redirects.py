@@ -25,6 +25,16 @@ def test_a_query_string_address_is_matched_whole(client):
     assert client.get("/old/?p=124").status_code == 404
 
 
+def test_an_old_path_passes_the_query_string_on(client):
+    article = make_article("New Home", slug="new")
+    Redirect.objects.record("/articles/old/", article)
+    response = client.get("/articles/old/?utm_source=mail&page=2")
+    assert response.status_code == 301 and response["Location"] == "/articles/new/?utm_source=mail&page=2"
+    assert client.get("/articles/old/?q=caf%C3%A9")["Location"] == "/articles/new/?q=caf%C3%A9"
+    assert client.head("/articles/old/?a=1")["Location"] == "/articles/new/?a=1"
+    assert client.get("/articles/old/")["Location"] == "/articles/new/"
+
+
 def test_a_hidden_article_is_not_revealed(client):
     article = make_article("Pulled", draft=True)
     Redirect.objects.record("/old-address/", article)

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from ..addresses import absolute_url
-from ..markdown import render_markdown
+from ..markdown import render_inline_markdown
 from ..renditions import picture_html, responsive_image
 from ..share_images import share_image_url
 from ..views import archive_month_url
@@ -24,8 +24,8 @@ def iso8601(moment) -> str:
 
 @register.filter
 def call_to_action_html(text) -> str:
-    """A call to action written in Markdown (links, emphasis), through the one renderer."""
-    return mark_safe(render_markdown(text or ""))
+    """A call to action written in inline Markdown (links, emphasis): paragraphs, no ids."""
+    return mark_safe(render_inline_markdown(text or ""))
 
 
 @register.filter

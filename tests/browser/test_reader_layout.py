@@ -103,3 +103,14 @@ def test_a_wide_table_scrolls_in_its_box_with_its_words_whole_on_a_phone(page, l
             break
         page.keyboard.press("Tab")
     assert focused == "table-scroll"
+
+
+def test_table_columns_are_aligned_as_the_delimiter_row_says(page, live_server):
+    body = "| Left | Centre | Right | Plain |\n|:-----|:------:|------:|-------|\n| a | b | c | d |\n"
+    article = make_article("Aligned", body=body)
+    page.goto(live_server.url + article.get_absolute_url())
+    aligned = page.evaluate(
+        """() => [...document.querySelectorAll('.prose tr')].map(
+            row => [...row.children].map(cell => getComputedStyle(cell).textAlign))"""
+    )
+    assert aligned == [["left", "center", "right", "left"]] * 2

@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 import uuid
 

@@ -4,6 +4,7 @@ daylight saving skips an hour (no such moment) and repeats one (two moments)."""
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 # Python's datetime stops at year 9999, so a moment near either end overflows when shown in
 # another time zone (a 500 on every page listing it); years below 1000 are typos ('0204' for
@@ -43,3 +44,8 @@ def local_moment(naive: dt.datetime) -> dt.datetime:
     moments = (naive.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
     examples = " or ".join(naive.replace(tzinfo=dt.timezone(m.utcoffset())).isoformat() for m in moments)
     raise ValueError(f"{what} in {zone.key} (daylight saving); write it with its UTC offset, e.g. {examples}")
+
+
+def local(moment: dt.datetime) -> str:
+    """A moment as editors read it, in the site's time zone."""
+    return date_format(timezone.localtime(moment), "j F Y, H:i")

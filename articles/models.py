@@ -389,7 +389,7 @@ class PreviewRenderQuerySet(models.QuerySet):
 
 
 class PreviewRender(models.Model):
-    """An editor's live preview being rendered: one at a time per editor (articles/editor.py)."""
+    """An editor's live preview being rendered: one at a time per editor (articles/admin/editor.py)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=32)

@@ -197,7 +197,7 @@ def main():
             settings.READER_CACHE_SECONDS = 600
             client.get(url)  # warm: templates, connections, the version's row
             shared_cache().clear()  # the same content version, no page kept: a miss
-            client.get("/robots.txt")  # the publication's settings, read once per version
+            client.get("/search/?q=warm-up")  # another page: the publication's settings, read once per version
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)
             if "after a change" in name:

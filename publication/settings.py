@@ -258,8 +258,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
-# django-markdownx: the live preview is the body readers get (articles/editor.py).
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.editor.page_body"
+# django-markdownx: the live preview is the body readers get (articles/admin/editor.py).
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.admin.editor.page_body"
 # The longest article body, in bytes of UTF-8: the admin form, the importer and the live preview refuse more.
 MARKDOWN_MAX_BYTES = env.int("MARKDOWN_MAX_BYTES", default=1024 * 1024)
 MARKDOWNX_URLS_PATH = "/admin/markdownx/markdownify/"

@@ -3,17 +3,18 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
-from articles import admin_import, editor, preview, sitemaps, views
+from articles import preview, sitemaps, views
+from articles.admin import editor, importing
 from articles.feeds import AtomFeed, AuthorFeed, JsonFeed, SiteFeed, TagFeed, feed_view
 from articles.websub import hub
 from publication import admin_shortcut, health
 
 urlpatterns = [
-    # The markdownx editor's endpoints, staff only (see articles/editor.py).
+    # The markdownx editor's endpoints, staff only (see articles/admin/editor.py).
     path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), editor.markdownify, name="markdownx_markdownify"),
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload_image, name="markdownx_upload"),
-    # Markdown import, before the admin's own URLs (articles/admin_import.py checks the rights).
-    path("admin/articles/import/", admin.site.admin_view(admin_import.import_view), name="article_import"),
+    # Markdown import, before the admin's own URLs (articles/admin/importing.py checks the rights).
+    path("admin/articles/import/", admin.site.admin_view(importing.import_view), name="article_import"),
     # "View on site", only for objects the user may view (before the admin's own shortcut).
     path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(admin_shortcut.view_on_site)),
     path("admin/", admin.site.urls),

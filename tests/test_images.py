@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from articles.images import GPS_IFD, check_image
-from articles.models import Article
 from tests.factories import image_bytes, make_article
 from tests.staff import article_form_data, make_staff
 

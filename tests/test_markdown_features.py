@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles.editor import PREVIEW_TURN_SECONDS
+from articles.admin.editor import PREVIEW_TURN_SECONDS
 from articles.markdown import render_markdown
 from articles.models import Article, PreviewRender
 from tests.factories import image_bytes, make_article

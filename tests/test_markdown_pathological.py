@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from articles.markdown import INLINE_TAGS, MAX_DEPTH, render_inline_markdown, render_markdown
-from articles.quality import IMAGE_WITHOUT_ALT
+from articles.admin.quality import IMAGE_WITHOUT_ALT
 from articles.reading import reading_time
 from bench.render import PATHOLOGICAL
 

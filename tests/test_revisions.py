@@ -5,7 +5,7 @@ import re
 import pytest
 from reversion.models import Version
 
-from articles.models import Article, PublicationSettings
+from articles.models import PublicationSettings
 from tests.factories import make_article
 from tests.staff import article_form_data, make_staff
 
@@ -127,7 +127,7 @@ def test_a_deleted_article_is_recovered_and_one_whose_address_was_taken_says_by_
 
 import random  # noqa: E402
 
-from articles.admin import word_diff  # noqa: E402
+from articles.admin.revisions import word_diff  # noqa: E402
 
 
 def test_a_word_diff_holds_both_texts_whole():

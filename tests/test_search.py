@@ -1,9 +1,7 @@
 """Search: ranked, every language, drafts never found, the query always shown escaped."""
 
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import make_article

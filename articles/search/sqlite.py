@@ -10,6 +10,7 @@ WINDOW + 1 (bench/RESULTS.md says why the date is stored there).
 """
 
 import sqlite3
+from importlib import import_module
 
 from django.db import connection, connections
 from django.db.models import Q
@@ -78,34 +79,12 @@ def _short_matches(queryset, terms):
     return found, {"capped": len(head) > base.WINDOW, "short_terms_bounded": True}
 
 
-# The live copy of the migration's statements: Django's SQLite migrations remake a table to
-# alter it, which drops its triggers; after such a migrate the index is made again from these.
-REBUILD = [
-    'DROP TRIGGER IF EXISTS insert_articles_search',
-    'DROP TRIGGER IF EXISTS delete_articles_search',
-    'DROP TRIGGER IF EXISTS update_articles_search',
-    'DROP TRIGGER IF EXISTS update_articles_search_head',
-    'DROP TABLE IF EXISTS articles_search_head',
-    'DROP TABLE IF EXISTS articles_search_head_text',
-    'DROP TABLE IF EXISTS articles_search',
-    "CREATE VIRTUAL TABLE articles_search USING fts5(title, subtitle, description, body, content='', tokenize='trigram')",
-    'CREATE TABLE articles_search_head_text (key INTEGER PRIMARY KEY, head TEXT NOT NULL)',
-    "CREATE VIRTUAL TABLE articles_search_head USING fts5(head, content='articles_search_head_text', content_rowid='key', tokenize='trigram')",
-    "INSERT INTO articles_search(rowid, title, subtitle, description, body) SELECT ((CAST(strftime('%s', articles_article.publish_date) AS INTEGER) / 60) * 2147483648 + articles_article.id), title, subtitle, description, body FROM articles_article",
-    "INSERT INTO articles_search_head_text(key, head) SELECT ((CAST(strftime('%s', articles_article.publish_date) AS INTEGER) / 60) * 2147483648 + articles_article.id), articles_article.title || char(31) || articles_article.subtitle || char(31) || articles_article.description FROM articles_article",
-    "INSERT INTO articles_search_head(articles_search_head) VALUES ('rebuild')",
-    "CREATE TRIGGER insert_articles_search AFTER INSERT ON articles_article BEGIN INSERT INTO articles_search(rowid, title, subtitle, description, body) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title, new.subtitle, new.description, new.body); INSERT INTO articles_search_head_text(key, head) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title || char(31) || new.subtitle || char(31) || new.description); INSERT INTO articles_search_head(rowid, head) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title || char(31) || new.subtitle || char(31) || new.description);  END",
-    "CREATE TRIGGER delete_articles_search AFTER DELETE ON articles_article BEGIN INSERT INTO articles_search(articles_search, rowid, title, subtitle, description, body) VALUES ('delete', ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id), old.title, old.subtitle, old.description, old.body); INSERT INTO articles_search_head(articles_search_head, rowid, head) VALUES ('delete', ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id), old.title || char(31) || old.subtitle || char(31) || old.description); DELETE FROM articles_search_head_text WHERE key = ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id);  END",
-    "CREATE TRIGGER update_articles_search AFTER UPDATE OF title, subtitle, description, body, publish_date ON articles_article WHEN old.title IS NOT new.title OR old.subtitle IS NOT new.subtitle OR old.description IS NOT new.description OR old.body IS NOT new.body OR old.publish_date IS NOT new.publish_date BEGIN INSERT INTO articles_search(articles_search, rowid, title, subtitle, description, body) VALUES ('delete', ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id), old.title, old.subtitle, old.description, old.body); INSERT INTO articles_search_head(articles_search_head, rowid, head) VALUES ('delete', ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id), old.title || char(31) || old.subtitle || char(31) || old.description); DELETE FROM articles_search_head_text WHERE key = ((CAST(strftime('%s', old.publish_date) AS INTEGER) / 60) * 2147483648 + old.id); INSERT INTO articles_search(rowid, title, subtitle, description, body) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title, new.subtitle, new.description, new.body); INSERT INTO articles_search_head_text(key, head) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title || char(31) || new.subtitle || char(31) || new.description); INSERT INTO articles_search_head(rowid, head) VALUES (((CAST(strftime('%s', new.publish_date) AS INTEGER) / 60) * 2147483648 + new.id), new.title || char(31) || new.subtitle || char(31) || new.description);  END",
-]
-
-
-
 TRIGGERS = ("insert_articles_search", "update_articles_search", "delete_articles_search")
 
 
 def restore_after_migrate(using=None):
-    """Make the search index again if a migration dropped its triggers (see REBUILD)."""
+    """Make the search index again, with its migration's own statements, if a migration dropped
+    its triggers: Django's SQLite migrations remake a table to alter it, which drops them."""
     db = connections[using or "default"]
     if db.vendor != "sqlite" or not FTS:
         return
@@ -115,5 +94,6 @@ def restore_after_migrate(using=None):
         if "articles_article" not in present or "articles_search" not in present:
             return  # not migrated that far (or migrated back): the migration makes the index
         if not set(TRIGGERS) <= present:
-            for statement in REBUILD:
+            migration = import_module("articles.migrations.0002_search")
+            for statement in migration.SQLITE_DROP + migration.SQLITE_CREATE:
                 cursor.execute(statement)

@@ -1,12 +1,10 @@
-"""The editors' workspace: scheduling, preview, revisions, roles, quality checks.
+"""The article admin: writing, publishing and scheduling, preview, revisions, autosave, review.
 
 Roles (articles/roles.py) are enforced here on the server: querysets, has_*_permission,
 read-only fields and action permissions, so a forged request gets no further than a button.
 """
 
 import datetime as dt
-import difflib
-import re
 
 import reversion
 from django.conf import settings
@@ -14,9 +12,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,12 +27,14 @@ from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import preview, quality
-from .forms import PUBLISH, REVIEW, SCHEDULE, UNPUBLISH, ArticleAdminForm, AuthorAdminForm, PublicationSettingsForm
-from .forms import ScheduleForm, publishing_action
-from .models import Article, Autosave, Author, PublicationSettings, Redirect, Tag, current_publication, new_share_secret
-from .redirects import record_slug_change
-from .roles import author_for, can_publish, owns
+from .. import preview
+from ..dates import local
+from ..models import Article, Autosave, Tag, current_publication, new_share_secret
+from ..redirects import record_slug_change
+from ..roles import author_for, can_publish, owns
+from . import quality
+from .forms import PUBLISH, REVIEW, SCHEDULE, UNPUBLISH, ArticleAdminForm, HttpsByDefault, ScheduleForm, publishing_action
+from .revisions import CONTENT_FIELDS, PUBLISHING_FIELDS, field_diffs, snapshot_of_article, snapshot_of_version
 
 # Derived fields are rebuilt on save; the lock counter means nothing in the past.
 # share_secret: restoring an old version must not bring revoked share links back.
@@ -45,23 +45,12 @@ reversion.register(
         "share_secret",
     ],
 )
-reversion.register(PublicationSettings)
 
-# What a revision shows and restores, in form order; publishing fields only for publishers.
-CONTENT_FIELDS = [
-    "title", "subtitle", "slug", "description", "body", "hero_image", "hero_image_url",
-    "hero_image_alt", "cta", "read_time_override", "tags",
-]
-PUBLISHING_FIELDS = ["author", "draft", "publish_date"]
 # What the change form keeps in an autosave (text fields; files wait for a real save).
 AUTOSAVED_FIELDS = [
     "title", "subtitle", "slug", "description", "body", "hero_image_alt", "hero_image_url", "cta",
     "read_time_override",
 ]
-
-
-def local(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F Y, H:i")
 
 
 def status_line(article) -> str:
@@ -103,99 +92,6 @@ class StatusFilter(admin.SimpleListFilter):
             Article.SCHEDULED: queryset.scheduled,
             Article.PUBLISHED: queryset.published,
         }.get(self.value(), queryset.all)()
-
-
-def _field_text(name: str, value) -> str:
-    """A field's value as an editor reads it in a diff."""
-    if value in (None, ""):
-        return ""
-    if name == "author":
-        return str(Author.objects.filter(pk=value).first() or value)
-    if name == "tags":
-        return ", ".join(Tag.objects.filter(pk__in=value).order_by("name").values_list("name", flat=True))
-    if name == "publish_date":
-        return local(value)
-    if name == "draft":
-        return "draft" if value else "not a draft"
-    return str(value)
-
-
-def snapshot_of_version(version) -> dict:
-    data = version.field_dict
-    values = {name: data.get(name) for name in CONTENT_FIELDS if name != "tags"}
-    values.update(author=data.get("author_id"), draft=data.get("draft"), publish_date=data.get("publish_date"))
-    values["tags"] = [int(pk) for pk in data.get("tags", [])]
-    return {name: _field_text(name, values[name]) for name in CONTENT_FIELDS + PUBLISHING_FIELDS}
-
-
-def snapshot_of_article(article) -> dict:
-    values = {name: getattr(article, name) for name in CONTENT_FIELDS if name != "tags"}
-    values.update(author=article.author_id, draft=article.draft, publish_date=article.publish_date)
-    values["tags"] = list(article.tags.values_list("pk", flat=True))
-    return {name: _field_text(name, values[name]) for name in CONTENT_FIELDS + PUBLISHING_FIELDS}
-
-
-TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-CONTEXT_WORDS = 12
-
-
-def word_diff(old: str, new: str) -> list[dict]:
-    """The pieces of a text change, word by word: unchanged runs shortened to their edges, so a
-    one-word edit in a long paragraph shows as that word (escaped by the template)."""
-    before, after = TOKENS.findall(old), TOKENS.findall(new)
-    opcodes = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
-    # Changes separated only by spaces read as one change: "An unfortunate rewrite" → "The good version".
-    merged = []
-    for op in opcodes:
-        tag, i1, i2, j1, j2 = op
-        if merged and tag != "equal" and merged[-1][0] != "equal":
-            merged[-1] = ("replace", merged[-1][1], i2, merged[-1][3], j2)
-            continue
-        if merged and tag != "equal" and len(merged) >= 2 and merged[-2][0] != "equal" and merged[-1][0] == "equal" \
-                and not "".join(before[merged[-1][1]:merged[-1][2]]).strip():
-            merged.pop()
-            merged[-1] = ("replace", merged[-1][1], i2, merged[-1][3], j2)
-            continue
-        merged.append(op)
-    pieces = []
-    for tag, i1, i2, j1, j2 in merged:
-        if tag == "equal":
-            same = before[i1:i2]
-            if len(same) > 2 * CONTEXT_WORDS + 1:
-                head = same[:CONTEXT_WORDS] if pieces else []
-                tail = same[-CONTEXT_WORDS:] if i2 < len(before) or j2 < len(after) else []
-                if head:
-                    pieces.append({"kind": "same", "text": "".join(head)})
-                pieces.append({"kind": "hunk", "text": " … "})
-                if tail:
-                    pieces.append({"kind": "same", "text": "".join(tail)})
-            else:
-                pieces.append({"kind": "same", "text": "".join(same)})
-            continue
-        if i2 > i1:
-            pieces.append({"kind": "removed", "text": "".join(before[i1:i2])})
-        if j2 > j1:
-            pieces.append({"kind": "added", "text": "".join(after[j1:j2])})
-    return pieces
-
-
-def field_diffs(old: dict, new: dict, fields=None) -> list[dict]:
-    """Changed fields, each with its word-by-word diff for display."""
-    changes = []
-    for name in fields or CONTENT_FIELDS + PUBLISHING_FIELDS:
-        if old[name] == new[name]:
-            continue
-        changes.append({"field": Article._meta.get_field(name).verbose_name, "pieces": word_diff(old[name], new[name])})
-    return changes
-
-
-class HttpsByDefault:
-    """Addresses typed without a scheme are taken as https:// (Django 6's default, today)."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.URLField):
-            kwargs.setdefault("assume_scheme", "https")
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Article)
@@ -752,77 +648,3 @@ class ArticleAdmin(HttpsByDefault, VersionAdmin, MarkdownxModelAdmin):
             reversion.set_user(request.user)
             reversion.set_comment(f"Restored the version of {local(version.revision.date_created)}")
         self.log_change(request, article, f"Restored the version of {local(version.revision.date_created)}")
-
-
-@admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
-    """Old addresses that answer 301: made by slug changes and imports, or added by hand."""
-
-    list_display = ["old_path", "article", "leads_to", "created"]
-    search_fields = ["old_path", "article__title", "article__slug"]
-    autocomplete_fields = ["article"]
-    list_select_related = ["article"]
-
-    @admin.display(description="leads to")
-    def leads_to(self, redirect):
-        article = redirect.article
-        note = "" if article.is_public else " (not public: answers 404 until it is)"
-        return f"{article.get_absolute_url()}{note}"
-
-
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    form = AuthorAdminForm
-    list_display = ["name", "slug", "user"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            from django.contrib.auth import get_user_model
-
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(PublicationSettings)
-class PublicationSettingsAdmin(HttpsByDefault, VersionAdmin):
-    """One record: the list goes straight to it; it can be neither added twice nor deleted."""
-
-    form = PublicationSettingsForm
-    fieldsets = [
-        (None, {"fields": ["name", "tagline"]}),
-        ("Default call to action", {"fields": ["cta_text", "cta_link"]}),
-        ("Brand and profiles", {"fields": ["logo", "logo_alt", "social_links"]}),
-        ("Importing", {"fields": ["default_author"]}),
-    ]
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not PublicationSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_object(self, request, object_id, from_field=None):
-        if str(object_id) == "1":  # the one record exists from its first visit on
-            return PublicationSettings.objects.get_or_create(pk=1)[0]
-        return None
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        record, _ = PublicationSettings.objects.get_or_create(pk=1)
-        return redirect("admin:articles_publicationsettings_change", record.pk)
-
-    def recoverlist_view(self, request, extra_context=None):
-        raise Http404
-
-# The WebSub hub's and webhooks' admin (subscribers, deliveries).
-from .websub import admin as _websub_admin  # noqa: E402,F401

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
-from .images import check_size, store_image
-from .markdown import body_size_error, render_markdown
-from .models import PreviewRender
-from .renditions import responsive_body_images
+from ..images import check_size, store_image
+from ..markdown import body_size_error, render_markdown
+from ..models import PreviewRender
+from ..renditions import responsive_body_images
 
 # Longest a preview may hold its editor's turn: a render takes well under a second, and the turn
 # of a worker that died mid-render is taken over after this.

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
 
-from .images import check_size, checked_file
-from .markdown import body_size_error
-from .dates import SKIPPED, date_range_problem, daylight_saving
-from .models import Article, Author, PublicationSettings
-from .text import nfc, normalise_newlines
-from .reading import MAX_MINUTES
+from ..images import check_size, checked_file
+from ..markdown import body_size_error
+from ..dates import SKIPPED, date_range_problem, daylight_saving
+from ..models import Article, Author, PublicationSettings
+from ..text import nfc, normalise_newlines
+from ..reading import MAX_MINUTES
 
 
 def dst_problem(naive: dt.datetime, zone) -> str | None:
@@ -198,7 +198,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # A missing alt text is a warning in the quality panel, never a refusal (see articles/quality.py).
+        # A missing alt text is a warning in the quality panel, never a refusal (see articles/admin/quality.py).
         self._check_publishing(cleaned)
         self._check_version()
         return cleaned
@@ -313,3 +313,12 @@ class ScheduleForm(forms.Form):
         if when <= timezone.now():
             raise ValidationError("Choose a moment in the future; use “Publish now” to publish at once.")
         return when
+
+
+class HttpsByDefault:
+    """https_urls for the fields the admin makes itself."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -19,10 +19,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 import reversion
 
-from .files.sources import MARKDOWN_SUFFIXES, ArchiveRefused, limit_text, sources_from_uploads
-from .files.writing import default_options, import_files
-from .models import Article
-from .roles import can_publish
+from ..files.sources import MARKDOWN_SUFFIXES, ArchiveRefused, limit_text, sources_from_uploads
+from ..files.writing import default_options, import_files
+from ..models import Article
+from ..roles import can_publish
 
 # Multipart framing around the files (boundaries, headers, the other fields) on top of their bytes.
 FORM_OVERHEAD = 1024 * 1024

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from .markdown import removed_elements, removed_elements_message
-from .reading import reading_time
+from ..markdown import removed_elements, removed_elements_message
+from ..reading import reading_time
 
 TITLE_RANGE = (20, 70)
 DESCRIPTION_RANGE = (50, 160)

@@ -296,10 +296,6 @@ class Article(models.Model):
         """The hero image's address: the uploaded file, else the external URL."""
         return self.hero_image.url if self.hero_image else self.hero_image_url
 
-    @property
-    def call_to_action(self) -> str:
-        return self.cta or current_publication().default_cta
-
 
 class RedirectQuerySet(models.QuerySet):
     def record(self, old_path: str, article: "Article"):

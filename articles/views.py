@@ -160,6 +160,7 @@ def related_articles(article: Article, tag_ids: list[int]) -> list[Article]:
         published.filter(pk__in=candidates, tags__in=tag_ids)
         .exclude(pk=article.pk)
         .select_related("author")
+        .defer("body", "body_html")  # grouped by every selected column: the long ones are not needed
         .annotate(shared_tags=Count("tags"))
         .order_by("-shared_tags", "-publish_date", "-id")
     )

@@ -41,8 +41,11 @@ def redis_url():
     return url
 
 
-def use_redis(settings, url):
+def use_redis(settings, url, two_level=False):
     settings.CACHES = {"default": {"BACKEND": "publication.rediscache.ResilientRedisCache", "LOCATION": url}}
+    if two_level:  # as production configures it with a Redis CACHE_URL
+        settings.CACHES["pages"] = {"BACKEND": "publication.twolevelcache.TwoLevelCache", "LOCATION": "default"}
+        settings.READER_CACHE_ALIAS = "pages"
     caches["default"].clear()
 
 
@@ -90,10 +93,11 @@ def test_head_is_answered_from_the_cache_without_a_body(client):
     assert head["Content-Length"] == str(len(get.content))
 
 
-@pytest.mark.parametrize("backend", ["locmem", "redis"])
+@pytest.mark.parametrize("backend", ["locmem", "redis", "two-level"])
 def test_saving_article_author_or_tag_makes_pages_fresh_at_once(client, settings, backend):
-    if backend == "redis":
-        use_redis(settings, os.environ.get("TEST_REDIS_URL") or pytest.skip("TEST_REDIS_URL is not set"))
+    if backend != "locmem":
+        url = os.environ.get("TEST_REDIS_URL") or pytest.skip("TEST_REDIS_URL is not set")
+        use_redis(settings, url, two_level=backend == "two-level")
     author = make_author("Ada Writer")
     article = make_article("Old Title", author=author, tags=["Essays"])
     for url in ("/", article.get_absolute_url()):
@@ -184,15 +188,15 @@ def test_cache_off_renders_every_time(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("backend", ["locmem", "redis"])
+@pytest.mark.parametrize("backend", ["locmem", "redis", "two-level"])
 def test_a_save_in_another_process_makes_this_process_fresh(client, settings, backend):
     """Another process (a second worker, a management command) saves; this one's next page is
     fresh, whether the cache is shared (Redis) or each process's own memory."""
     if connection.vendor != "postgresql":
         pytest.skip("needs a database two processes share: runs in the PostgreSQL pass of scripts/test.sh")
     redis_url = os.environ.get("TEST_REDIS_URL", "")
-    if backend == "redis":
-        use_redis(settings, redis_url or pytest.skip("TEST_REDIS_URL is not set"))
+    if backend != "locmem":
+        use_redis(settings, redis_url or pytest.skip("TEST_REDIS_URL is not set"), two_level=backend == "two-level")
     article = make_article("Before The Edit", description="The edit test article.")
     assert b"Before The Edit" in client.get(article.get_absolute_url()).content
     _, count = queries(client, article.get_absolute_url())
@@ -202,7 +206,7 @@ def test_a_save_in_another_process_makes_this_process_fresh(client, settings, ba
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CACHE_URL": redis_url if backend == "redis" else "locmemcache://other-process",
+        "CACHE_URL": redis_url if backend != "locmem" else "locmemcache://other-process",
         "DJANGO_SETTINGS_MODULE": "publication.settings",
     }
     script = (
@@ -496,3 +500,28 @@ def test_with_postgresql_stopped_cached_pages_are_served_and_others_answer_503(t
     output = log.read_text()
     assert output.count("the database does not answer") == 1, output  # once a minute per worker
     assert "Traceback" not in output and '" 500 ' not in output, output
+
+
+def test_a_hit_comes_from_the_workers_memory_and_an_edit_is_seen_at_once(client, settings, redis_url):
+    """Redis behind each worker's copy: a hit makes no round trip to Redis, and the copy never
+    outlives the content version it was kept under."""
+    import redis
+
+    use_redis(settings, redis_url, two_level=True)
+    server = redis.Redis.from_url(redis_url)
+    article = make_article("Kept Close", description="The two-level test article.")
+    client.get(article.get_absolute_url())  # stored in Redis and in this process's memory
+
+    def commands():
+        return server.info("stats")["total_commands_processed"]
+
+    before = commands()
+    hit = client.get(article.get_absolute_url())
+    assert commands() - before == 1  # the INFO command itself: the page came from memory
+    assert b"Kept Close" in hit.content
+
+    article.title = "Kept Close, Edited"
+    article.save()
+    assert b"Kept Close, Edited" in client.get(article.get_absolute_url()).content
+    caches["pages"].clear()  # this process's copy and Redis: the page is made again
+    assert b"Kept Close, Edited" in client.get(article.get_absolute_url()).content

@@ -6,6 +6,8 @@ post_migrate handler: a model added later gets its permissions in the roles that
 
 from django.contrib.auth.models import Group, Permission
 
+from .models import Author
+
 CONTRIBUTOR, EDITOR, ADMINISTRATOR = "Contributor", "Editor", "Administrator"
 PUBLISH = "articles.publish_article"
 
@@ -53,8 +55,6 @@ def owns(user, article) -> bool:
 
 def author_for(user):
     """The Author a staff user writes as, created on first need."""
-    from .models import Author
-
     try:
         return user.author
     except Author.DoesNotExist:

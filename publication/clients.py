@@ -5,10 +5,10 @@ the client's is the last one in X-Forwarded-For, the entry the proxy itself appe
 (deploy/nginx.conf). Entries before it are whatever the client sent, so they are never used.
 """
 
+from django.conf import settings
+
 
 def client_ip(request) -> str:
-    from django.conf import settings
-
     if settings.BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         last = forwarded.rsplit(",", 1)[-1].strip()

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from markdownx.fields import MarkdownxFormField
+from reversion.models import Version
 
 from ..images import check_size, checked_file
 from ..markdown import body_size_error
@@ -263,8 +264,6 @@ class ArticleAdminForm(forms.ModelForm):
         )
         if loaded is None or current is None or loaded == current:
             return
-        from reversion.models import Version
-
         last = Version.objects.get_for_object(self.instance).select_related("revision__user").first()
         who = ""
         if last and last.revision.user:

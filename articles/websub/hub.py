@@ -16,23 +16,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ..feeds import FEED_URL_NAMES
+from ..models import Author, Tag
 from . import outbound
 from .models import Job, SubscriptionRequest
+from .tasks import verify_request
 
 MAX_SECRET_BYTES = 199  # "MUST be less than 200 bytes"
 MAX_URL_LENGTH = 2000
 
 
 def _feed_url_names() -> set[str]:
-    from articles.feeds import FEED_URL_NAMES
-
     return {name for names in FEED_URL_NAMES.values() for name in names}
 
 
 def topic_problem(request, topic: str) -> str | None:
     """Why `topic` is not one of this site's feeds, or None."""
-    from articles.models import Author, Tag
-
     expected = "hub.topic must be the address of one of this site's feeds (RSS, Atom or JSON; site, author or tag)"
     try:
         parts = urlsplit(topic)
@@ -79,7 +78,6 @@ def _refuse(reason: str) -> HttpResponse:
 @never_cache
 @require_POST
 def hub(request):
-    from .tasks import verify_request
 
     data = request.POST
     mode = data.get("hub.mode", "")

@@ -33,7 +33,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_tasks import task
 
+from ..feeds import FEED_URL_NAMES
+from ..models import Article
 from . import outbound
+from .events import article_payload
 from .links import link_header
 from .models import Delivery, Job, PublishEvent, Subscription, SubscriptionRequest, Webhook
 
@@ -51,8 +54,6 @@ class StaleClaim(Exception):
 
 def article_topics(article) -> list[str]:
     """The paths of every feed that carries `article`: the site's, its author's, each of its tags'."""
-    from articles.feeds import FEED_URL_NAMES
-
     scopes = [("site", {}), ("author", {"slug": article.author.slug})]
     scopes += [("tag", {"slug": tag.slug}) for tag in article.tags.all()]
     return [reverse(name, kwargs=kwargs) for kind, kwargs in scopes for name in FEED_URL_NAMES[kind]]
@@ -93,8 +94,6 @@ def sign(secret: str, body: bytes) -> str:
 
 def _still_public_at(event: PublishEvent):
     """The event's article if it is public at exactly the event's moment, else None."""
-    from articles.models import Article
-
     article = Article.objects.select_related("author").filter(uuid=event.article_uuid).first()
     if article is None or article.draft or article.publish_date != event.due_at:
         return None
@@ -143,7 +142,7 @@ def fire_event(event_id: int) -> str:
         if article is None:
             PublishEvent.finish(event_id, token, status=Job.CANCELLED, last_error="the article is not public at this moment")
             return "cancelled"
-        event.payload = _article_payload(article)
+        event.payload = article_payload(article)
     with transaction.atomic():
         if not PublishEvent.finish(event_id, token, status=Job.DONE, fired_at=timezone.now(), payload=event.payload):
             raise StaleClaim(f"event {event_id} was taken over or cancelled meanwhile")
@@ -151,12 +150,6 @@ def fire_event(event_id: int) -> str:
         for delivery in deliveries:
             deliver.enqueue(delivery.pk)
     return f"{len(deliveries)} deliveries"
-
-
-def _article_payload(article) -> dict:
-    from .events import article_payload
-
-    return article_payload(article)
 
 
 # Deliveries.

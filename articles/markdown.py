@@ -229,20 +229,26 @@ def _is_fenced(node) -> bool:
     return bool(_lib.cmark_node_get_fenced(node, ctypes.byref(length), ctypes.byref(offset), character))
 
 
-def _inline_text(heading) -> str:
-    """The text of a heading's inlines (text and code spans, through emphasis and links)."""
-    parts, stack = [], [_lib.cmark_node_first_child(heading)]
+def _walk(first, descend):
+    """(node, kind) from `first` through its following siblings, depth first, entering the
+    children of the kinds `descend` accepts."""
+    stack = [first]
     while stack:
         node = stack.pop()
         if not node:
             continue
         stack.append(_lib.cmark_node_next(node))
         kind = _lib.cmark_node_get_type(node)
-        if kind in (_TEXT_NODE, _CODE_NODE):
-            parts.append(_literal(node))
-        else:
+        yield node, kind
+        if descend(kind):
             stack.append(_lib.cmark_node_first_child(node))
-    return "".join(parts)
+
+
+def _inline_text(heading) -> str:
+    """The text of a heading's inlines (text and code spans, through emphasis and links)."""
+    leaves = (_TEXT_NODE, _CODE_NODE)
+    nodes = _walk(_lib.cmark_node_first_child(heading), lambda kind: kind not in leaves)
+    return "".join(_literal(node) for node, kind in nodes if kind in leaves)
 
 
 def _prepare(root, tree: _Tree):
@@ -252,16 +258,8 @@ def _prepare(root, tree: _Tree):
     inlines), so the walk costs per block, not per character.
     """
     headings, code_blocks = [], []
-    stack = [_lib.cmark_node_first_child(root)]
-    while stack:
-        node = stack.pop()
-        if not node:
-            continue
-        stack.append(_lib.cmark_node_next(node))
-        kind = _lib.cmark_node_get_type(node)
-        if kind in _CONTAINERS:
-            stack.append(_lib.cmark_node_first_child(node))
-        elif kind == _HEADING_NODE:
+    for node, kind in _walk(_lib.cmark_node_first_child(root), lambda kind: kind in _CONTAINERS):
+        if kind == _HEADING_NODE:
             headings.append((node, _inline_text(node)))
         elif kind == _CODE_BLOCK_NODE and _is_fenced(node):
             info = _lib.cmark_node_get_fence_info(node)

@@ -428,6 +428,8 @@ def feed_view(feed_class, feed_type=RssFeed):
     @require_safe
     def view(request, slug=None):
         response = conditional(request, slug=slug)
+        # One piece: the feed generator writes hundreds, and a WSGI server sends each with a system call.
+        response.content = response.content
         patch_cache_control(response, public=True, max_age=feed.scope(request, slug).max_age())
         response.headers["Link"] = link_header(absolute_url(request, request.path))  # WebSub discovery
         if feed_type is not JsonFeed:

@@ -18,7 +18,6 @@ Each write is a separate process's `save()`, as the admin does it. Targets: read
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.throughput import PYTHON, sh, wait_until_up, wrk  # noqa: E402
+from bench.throughput import PYTHON, sh, site_env, start_services, stop_services, wait_until_up, wrk  # noqa: E402
 
 TARGETS = {"draft saved every 2 s": 0.9, "published article edited every 10 s": 0.5}
 
@@ -113,23 +112,10 @@ def main():
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="masthead-invalidation-"))
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{work}/site.sqlite3",
-        "MEDIA_ROOT": str(work / "media"),
-        "DJANGO_SETTINGS_MODULE": "publication.settings",
-        "LOG_LEVEL": "WARNING",
-        "BIND": f"127.0.0.1:{args.port}",
-    }
+    env = site_env(work, args.port, "publication.settings")
     server, results = None, {name: [] for name in ("no writes", *TARGETS)}
     try:
-        env["CACHE_URL"] = sh("sh", "scripts/services.sh", "redis", str(work / "redis"))
-        if args.postgres:
-            env["DATABASE_URL"] = sh("sh", "scripts/services.sh", "postgres", str(work / "postgres"))
-        sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+        start_services(env, work, args.postgres)
         paths = sh(PYTHON, "-c", "import django, sys; django.setup(); exec(sys.argv[1])", SETUP, str(args.articles), env=env)
         paths = [line for line in paths.splitlines() if line.startswith("/")]
         (work / "reads.lua").write_text(lua_for(paths))
@@ -159,9 +145,7 @@ def main():
         if server:
             server.terminate()
             server.wait(timeout=30)
-        for service in ("redis", "postgres"):
-            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / service)], cwd=ROOT)
-        subprocess.run(["rm", "-rf", str(work)])
+        stop_services(work)
 
     workers = sh(PYTHON, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])")
     database = "PostgreSQL" if args.postgres else "SQLite"

@@ -69,6 +69,35 @@ def wrk(url, seconds, connections, *options):
     }
 
 
+def site_env(work: Path, port: int, settings_module: str) -> dict:
+    """The environment of a throwaway site in `work`, served on `port` as production runs it."""
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{work}/site.sqlite3",
+        "MEDIA_ROOT": str(work / "media"),
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "LOG_LEVEL": "WARNING",
+        "BIND": f"127.0.0.1:{port}",
+    }
+
+
+def start_services(env: dict, work: Path, postgres: bool):
+    """A throwaway Redis (and PostgreSQL) for the site, then its tables."""
+    env["CACHE_URL"] = sh("sh", "scripts/services.sh", "redis", str(work / "redis"))
+    if postgres:
+        env["DATABASE_URL"] = sh("sh", "scripts/services.sh", "postgres", str(work / "postgres"))
+    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+
+
+def stop_services(work: Path):
+    for service in ("redis", "postgres"):
+        subprocess.run(["sh", "scripts/services.sh", "stop", str(work / service)], cwd=ROOT)
+    subprocess.run(["rm", "-rf", str(work)])
+
+
 def median_run(runs):
     """Each figure's median over the runs; errors summed."""
     middle = len(runs) // 2
@@ -90,23 +119,10 @@ def main():
         sys.exit("--seconds must be between 1 and 60")
 
     work = Path(tempfile.mkdtemp(prefix="masthead-throughput-"))
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{work}/site.sqlite3",
-        "MEDIA_ROOT": str(work / "media"),
-        "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
-        "LOG_LEVEL": "WARNING",
-        "BIND": f"127.0.0.1:{args.port}",
-    }
+    env = site_env(work, args.port, "bench.floor_settings")
     server = None
     try:
-        env["CACHE_URL"] = sh("sh", "scripts/services.sh", "redis", str(work / "redis"))
-        if args.postgres:
-            env["DATABASE_URL"] = sh("sh", "scripts/services.sh", "postgres", str(work / "postgres"))
-        sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+        start_services(env, work, args.postgres)
         sh(PYTHON, "manage.py", "load_demo", env=env)
         slug = sh(
             PYTHON, "manage.py", "shell", "-c",
@@ -160,9 +176,7 @@ def main():
         if server:
             server.terminate()
             server.wait(timeout=30)
-        for service in ("redis", "postgres"):
-            subprocess.run(["sh", "scripts/services.sh", "stop", str(work / service)], cwd=ROOT)
-        subprocess.run(["rm", "-rf", str(work)])
+        stop_services(work)
 
     workers = sh(PYTHON, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])")
     database = "PostgreSQL" if args.postgres else "SQLite"

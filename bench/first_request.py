@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.throughput import PYTHON, sh, site_env, start_services, stop_services  # noqa: E402
+from bench.throughput import PYTHON, load_demo, site_env, start_services, stop_services  # noqa: E402
 
 
 def timed_get(url: str) -> float:
@@ -53,12 +53,7 @@ def main():
     timings = []
     try:
         start_services(env, work, postgres=False)
-        sh(PYTHON, "manage.py", "load_demo", env=env)
-        slug = sh(
-            PYTHON, "manage.py", "shell", "-c",
-            "from articles.models import Article; print(Article.objects.published().newest_first()[0].slug)",
-            env=env,
-        ).splitlines()[-1]
+        slug = load_demo(env)
         page = f"{base}/articles/{slug}/"
         for _ in range(args.workers_started):
             with open(work / "gunicorn.log", "a") as log:

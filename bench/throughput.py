@@ -92,6 +92,16 @@ def start_services(env: dict, work: Path, postgres: bool):
     sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
 
 
+def load_demo(env: dict) -> str:
+    """The demo articles; the slug of the newest."""
+    sh(PYTHON, "manage.py", "load_demo", env=env)
+    return sh(
+        PYTHON, "manage.py", "shell", "-c",
+        "from articles.models import Article; print(Article.objects.published().newest_first()[0].slug)",
+        env=env,
+    ).splitlines()[-1]
+
+
 def stop_services(work: Path):
     for service in ("redis", "postgres"):
         subprocess.run(["sh", "scripts/services.sh", "stop", str(work / service)], cwd=ROOT)
@@ -123,12 +133,7 @@ def main():
     server = None
     try:
         start_services(env, work, args.postgres)
-        sh(PYTHON, "manage.py", "load_demo", env=env)
-        slug = sh(
-            PYTHON, "manage.py", "shell", "-c",
-            "from articles.models import Article; print(Article.objects.published().newest_first()[0].slug)",
-            env=env,
-        ).splitlines()[-1]
+        slug = load_demo(env)
         base = f"http://127.0.0.1:{args.port}"
         pages = {
             "floor": "/bench/floor/",

@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.throughput import PYTHON, sh, site_env, start_services, stop_services, wait_until_up, wrk  # noqa: E402
+from bench.throughput import PYTHON, served_by, sh, site_env, start_services, stop_services, wait_until_up, wrk  # noqa: E402
 
 TARGETS = {"draft saved every 2 s": 0.9, "published article edited every 10 s": 0.5}
 
@@ -147,10 +147,8 @@ def main():
             server.wait(timeout=30)
         stop_services(work)
 
-    workers = sh(PYTHON, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])")
-    database = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"\ngunicorn, DEBUG=False, {workers} workers, {database}, Redis; {args.articles} articles, {len(paths)} pages read at "
+        f"\n{served_by(args.postgres)}; {args.articles} articles, {len(paths)} pages read at "
         f"random; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} rounds ({os.cpu_count()} CPUs shared with wrk)"
     )
     print(f"{'condition':40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x none':>8}  target")

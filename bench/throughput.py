@@ -102,6 +102,12 @@ def load_demo(env: dict) -> str:
     ).splitlines()[-1]
 
 
+def served_by(postgres: bool) -> str:
+    """What served the benchmark, for the heading of its figures."""
+    workers = sh(PYTHON, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])")
+    return f"gunicorn, DEBUG=False, {workers} workers, {'PostgreSQL' if postgres else 'SQLite'}, Redis"
+
+
 def stop_services(work: Path):
     for service in ("redis", "postgres"):
         subprocess.run(["sh", "scripts/services.sh", "stop", str(work / service)], cwd=ROOT)
@@ -183,10 +189,8 @@ def main():
             server.wait(timeout=30)
         stop_services(work)
 
-    workers = sh(PYTHON, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])")
-    database = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"\ngunicorn, DEBUG=False, {workers} workers, {database}, Redis cache; "
+        f"\n{served_by(args.postgres)}; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} rounds on loopback ({os.cpu_count()} CPUs shared with wrk)"
     )
     print("floor: median of all floor runs; x floor: a page's mean rate over the floor's mean in the same rounds")

@@ -53,8 +53,11 @@ for i in range(n):
     article.tags.set(random.sample(tags, 3))
 Article.objects.create(title="A draft in progress", body="Started.", author=authors[0], draft=True)
 paths = [a.get_absolute_url() for a in Article.objects.published()]
-paths += ["/"] + [f"/?page={p}" for p in range(2, 6)]
-paths += [a.get_absolute_url() for a in authors] + [f"/tags/{t.slug}/" for t in tags]
+from django.conf import settings
+pages = -(-Article.objects.published().count() // settings.ARTICLES_PER_PAGE)  # the list pages that exist
+paths += ["/"] + [f"/?page={p}" for p in range(2, min(pages, 5) + 1)]
+from articles.visibility import public_authors, public_tags  # pages that exist: no 404 among the reads
+paths += [a.get_absolute_url() for a in public_authors()] + [t.get_absolute_url() for t in public_tags()]
 paths += ["/feed/", "/feed/atom/", "/archive/"]
 print("\\n".join(paths))
 """
